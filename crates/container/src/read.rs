@@ -1,0 +1,503 @@
+//! The one positional-read trait every layer of vhdlint reads through, and its adapters.
+//!
+//! - [`ReadAt`]: `read_at(offset, buf)` fills the whole buffer or fails; `&self`, `Send + Sync`,
+//!   so one disk serves many rayon threads.
+//! - Sources: [`FileSource`] (a file opened read-only, positional reads), byte slices and `Vec<u8>`
+//!   (tests, fuzzing).
+//! - Adapters: [`Window`] (a byte range of another source: a partition), [`Counted`] (counts calls
+//!   and bytes, for `--stats` and benchmarks), [`Cursor`] (`Read + Seek`, for crates such as `ntfs`
+//!   and `fatfs`; its `Write` always refuses).
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Why a positional read failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The range asked for does not lie inside the source.
+    #[error("read of {len} bytes at {offset:#x} goes past the end of the {size:#x}-byte source")]
+    OutOfBounds {
+        /// First byte asked for.
+        offset: u64,
+        /// Number of bytes asked for.
+        len: u64,
+        /// Size of the source.
+        size: u64,
+    },
+    /// The operating system refused or failed the read.
+    #[error("I/O error reading {len} bytes at {offset:#x}: {message}")]
+    Io {
+        /// First byte asked for.
+        offset: u64,
+        /// Number of bytes asked for.
+        len: u64,
+        /// The error kind the OS reported.
+        kind: io::ErrorKind,
+        /// The OS's message.
+        message: String,
+    },
+    /// A structure met while translating the read (a BAT entry, a sector bitmap, a parent disk)
+    /// is corrupt.
+    #[error("{structure} at {offset:#x}: {message}")]
+    Corrupt {
+        /// The on-disk structure, e.g. `"VHDX BAT entry"`.
+        structure: &'static str,
+        /// Where the structure is, in the container file.
+        offset: u64,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+impl ReadError {
+    /// Converts an OS error met at `offset`.
+    pub fn io(offset: u64, len: usize, err: &io::Error) -> Self {
+        ReadError::Io {
+            offset,
+            len: len as u64,
+            kind: err.kind(),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<ReadError> for io::Error {
+    fn from(e: ReadError) -> Self {
+        let kind = match &e {
+            ReadError::OutOfBounds { .. } => io::ErrorKind::UnexpectedEof,
+            ReadError::Io { kind, .. } => *kind,
+            ReadError::Corrupt { .. } => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, e)
+    }
+}
+
+/// Positional reads: the one read interface of every vhdlint layer.
+///
+/// A read either fills all of `buf` or returns an error; a read that reaches past
+/// [`len`](ReadAt::len) is [`ReadError::OutOfBounds`].
+pub trait ReadAt: Send + Sync {
+    /// Size of the source in bytes.
+    fn len(&self) -> u64;
+
+    /// True when the source holds no byte.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Fills `buf` with the bytes at `offset..offset + buf.len()`.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError>;
+}
+
+/// Checks that `offset..offset+len` lies within `size`.
+pub fn check_bounds(offset: u64, len: usize, size: u64) -> Result<(), ReadError> {
+    let len64 = len as u64;
+    match offset.checked_add(len64) {
+        Some(end) if end <= size => Ok(()),
+        _ => Err(ReadError::OutOfBounds {
+            offset,
+            len: len64,
+            size,
+        }),
+    }
+}
+
+impl<T: ReadAt + ?Sized> ReadAt for &T {
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        (**self).read_at(offset, buf)
+    }
+}
+
+impl<T: ReadAt + ?Sized> ReadAt for Arc<T> {
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        (**self).read_at(offset, buf)
+    }
+}
+
+impl<T: ReadAt + ?Sized> ReadAt for Box<T> {
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        (**self).read_at(offset, buf)
+    }
+}
+
+impl ReadAt for [u8] {
+    fn len(&self) -> u64 {
+        <[u8]>::len(self) as u64
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        check_bounds(offset, buf.len(), ReadAt::len(self))?;
+        // In bounds: checked just above, and offset fits in usize because it is below len().
+        let start = offset as usize;
+        let src = self
+            .get(start..start + buf.len())
+            .ok_or(ReadError::OutOfBounds {
+                offset,
+                len: buf.len() as u64,
+                size: ReadAt::len(self),
+            })?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+}
+
+impl ReadAt for Vec<u8> {
+    fn len(&self) -> u64 {
+        self.as_slice().len() as u64
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        self.as_slice().read_at(offset, buf)
+    }
+}
+
+/// A file opened read-only, read with positional reads (`pread`); no shared cursor.
+#[derive(Debug)]
+pub struct FileSource {
+    file: File,
+    len: u64,
+}
+
+impl FileSource {
+    /// Opens `path` read-only. Nothing is ever written to it or beside it.
+    pub fn open(path: &Path) -> io::Result<Self> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(FileSource { file, len })
+    }
+}
+
+impl ReadAt for FileSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        check_bounds(offset, buf.len(), self.len)?;
+        read_exact_at(&self.file, offset, buf).map_err(|e| ReadError::io(offset, buf.len(), &e))
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut offset: u64, mut buf: &mut [u8]) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// A byte range `start..start+len` of another source, seen as a source of its own (a partition).
+#[derive(Debug, Clone)]
+pub struct Window<R> {
+    inner: R,
+    start: u64,
+    len: u64,
+}
+
+impl<R: ReadAt> Window<R> {
+    /// The range `start..start+len` of `inner`; fails when it does not lie inside `inner`.
+    pub fn new(inner: R, start: u64, len: u64) -> Result<Self, ReadError> {
+        let size = inner.len();
+        match start.checked_add(len) {
+            Some(end) if end <= size => Ok(Window { inner, start, len }),
+            _ => Err(ReadError::OutOfBounds {
+                offset: start,
+                len,
+                size,
+            }),
+        }
+    }
+
+    /// Where the window starts in the inner source.
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// The inner source.
+    pub fn inner(&self) -> &R {
+        &self.inner
+    }
+}
+
+impl<R: ReadAt> ReadAt for Window<R> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        check_bounds(offset, buf.len(), self.len)?;
+        // Cannot overflow: offset + len <= self.len and start + self.len <= inner.len().
+        self.inner.read_at(self.start + offset, buf)
+    }
+}
+
+/// What a [`Counted`] source has served so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Number of `read_at` calls.
+    pub calls: u64,
+    /// Number of bytes asked for.
+    pub bytes: u64,
+}
+
+/// Counts the reads made through it (calls and bytes); thread-safe.
+#[derive(Debug, Default)]
+pub struct Counted<R> {
+    inner: R,
+    calls: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl<R: ReadAt> Counted<R> {
+    /// Wraps `inner`, starting from zero.
+    pub fn new(inner: R) -> Self {
+        Counted {
+            inner,
+            calls: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// Reads served so far.
+    pub fn stats(&self) -> ReadStats {
+        ReadStats {
+            calls: self.calls.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The wrapped source.
+    pub fn inner(&self) -> &R {
+        &self.inner
+    }
+}
+
+impl<R: ReadAt> ReadAt for Counted<R> {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        self.inner.read_at(offset, buf)
+    }
+}
+
+/// A `Read + Seek` cursor over a [`ReadAt`] source, for crates that want a stream.
+///
+/// It also implements `Write`, refusing every write with `PermissionDenied`, so crates that
+/// demand `Read + Write + Seek` (such as `fatfs`) can read through it and never change a byte.
+#[derive(Debug, Clone)]
+pub struct Cursor<R> {
+    inner: R,
+    pos: u64,
+}
+
+impl<R: ReadAt> Cursor<R> {
+    /// A cursor at position 0.
+    pub fn new(inner: R) -> Self {
+        Cursor { inner, pos: 0 }
+    }
+
+    /// The current position.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// The source read.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+}
+
+impl<R: ReadAt> io::Read for Cursor<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let remaining = self.inner.len().saturating_sub(self.pos);
+        let n = usize::try_from(remaining).map_or(buf.len(), |r| r.min(buf.len()));
+        let Some(dst) = buf.get_mut(..n) else {
+            return Ok(0);
+        };
+        if n == 0 {
+            return Ok(0);
+        }
+        self.inner.read_at(self.pos, dst)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: ReadAt> io::Seek for Cursor<R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        let new = match pos {
+            io::SeekFrom::Start(p) => Some(p),
+            io::SeekFrom::End(d) => self.inner.len().checked_add_signed(d),
+            io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        match new {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek to a negative or overflowing position",
+            )),
+        }
+    }
+}
+
+impl<R: ReadAt> io::Write for Cursor<R> {
+    fn write(&mut self, _buf: &[u8]) -> io::Result<usize> {
+        Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "vhdlint opens images read-only",
+        ))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A source of `len` zero bytes (an absent parent region, a test filler).
+#[derive(Debug, Clone, Copy)]
+pub struct Zeros(pub u64);
+
+impl ReadAt for Zeros {
+    fn len(&self) -> u64 {
+        self.0
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        check_bounds(offset, buf.len(), self.0)?;
+        buf.fill(0);
+        Ok(())
+    }
+}
+
+/// Reads exactly `N` bytes at `offset` into an array.
+pub fn read_array<const N: usize, R: ReadAt + ?Sized>(
+    src: &R,
+    offset: u64,
+) -> Result<[u8; N], ReadError> {
+    let mut buf = [0u8; N];
+    src.read_at(offset, &mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Seek, SeekFrom, Write};
+
+    #[test]
+    fn slice_reads_in_bounds_and_refuses_past_end() {
+        let data: Vec<u8> = (0..=255).collect();
+        let mut buf = [0u8; 4];
+        data.read_at(10, &mut buf).unwrap();
+        assert_eq!(buf, [10, 11, 12, 13]);
+        assert_eq!(
+            data.read_at(254, &mut buf),
+            Err(ReadError::OutOfBounds {
+                offset: 254,
+                len: 4,
+                size: 256
+            })
+        );
+        assert!(data.read_at(u64::MAX, &mut buf).is_err());
+    }
+
+    #[test]
+    fn window_translates_and_bounds() {
+        let data: Vec<u8> = (0..=255).collect();
+        let w = Window::new(&data, 100, 50).unwrap();
+        let mut buf = [0u8; 2];
+        w.read_at(0, &mut buf).unwrap();
+        assert_eq!(buf, [100, 101]);
+        assert!(w.read_at(49, &mut buf).is_err());
+        assert!(Window::new(&data, 200, 57).is_err());
+        assert!(Window::new(&data, u64::MAX, 2).is_err());
+    }
+
+    #[test]
+    fn counted_counts_calls_and_bytes() {
+        let data = vec![7u8; 1000];
+        let c = Counted::new(&data);
+        let mut buf = [0u8; 100];
+        c.read_at(0, &mut buf).unwrap();
+        c.read_at(500, &mut buf[..10]).unwrap();
+        assert_eq!(
+            c.stats(),
+            ReadStats {
+                calls: 2,
+                bytes: 110
+            }
+        );
+    }
+
+    #[test]
+    fn cursor_reads_seeks_and_refuses_writes() {
+        let data: Vec<u8> = (0..100).collect();
+        let mut cur = Cursor::new(&data);
+        cur.seek(SeekFrom::End(-3)).unwrap();
+        let mut out = Vec::new();
+        cur.read_to_end(&mut out).unwrap();
+        assert_eq!(out, vec![97, 98, 99]);
+        assert!(cur.seek(SeekFrom::Current(-1000)).is_err());
+        let err = cur.write(&[1]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
+        assert_eq!(data[97], 97, "source unchanged");
+    }
+
+    #[test]
+    fn file_source_is_positional_and_shared_across_threads() {
+        let dir = std::env::temp_dir().join(format!("vhdlint-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.bin");
+        std::fs::write(&path, (0..=255u8).cycle().take(1 << 16).collect::<Vec<_>>()).unwrap();
+        let f = Arc::new(FileSource::open(&path).unwrap());
+        let handles: Vec<_> = (0..4u64)
+            .map(|t| {
+                let f = Arc::clone(&f);
+                std::thread::spawn(move || {
+                    let mut b = [0u8; 1];
+                    f.read_at(t * 1000 + 1, &mut b).unwrap();
+                    b[0]
+                })
+            })
+            .collect();
+        let got: Vec<u8> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(
+            got,
+            vec![
+                1,
+                (1001 % 256) as u8,
+                (2001 % 256) as u8,
+                (3001 % 256) as u8
+            ]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,1 @@
+//! vhdlint report wire types.

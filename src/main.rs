@@ -1,0 +1,2 @@
+//! vhdlint binary.
+fn main() {}

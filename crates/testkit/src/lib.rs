@@ -1,0 +1,118 @@
+//! Test support shared by vhdlint's crates (a dev-dependency only).
+//!
+//! - [`corpus_file`] finds a file of `../shared/corpus` and, when it is compressed (`.gz`, `.bz2`,
+//!   `.xz`), decompresses it once into `target/corpus-cache/`. The corpus is never copied into the
+//!   project. When the corpus is absent the test **fails** with a message saying so, unless
+//!   `VHDLINT_SKIP_CORPUS=1` is set, in which case it prints `CORPUS ABSENT … skipped` and the
+//!   caller skips: a corpus test never passes silently.
+//! - [`testdata_file`] does the same for the committed fixtures under `testdata/`.
+//! - [`scratch_dir`] gives a fresh folder under `target/test-scratch/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root (where the top `Cargo.toml` is).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")))
+}
+
+/// Where decompressed files and scratch folders go.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// The shared corpus folder: `$VHDLINT_CORPUS`, else `../shared/corpus` beside the workspace.
+pub fn corpus_root() -> PathBuf {
+    std::env::var_os("VHDLINT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/corpus"))
+}
+
+/// True when the corpus is present.
+pub fn corpus_present() -> bool {
+    corpus_root().join("MANIFEST.md").is_file()
+}
+
+/// Path of corpus file `rel` (relative to the corpus root, with its compression suffix), ready to
+/// read: decompressed into the cache when compressed. `None` only when the corpus is absent and
+/// `VHDLINT_SKIP_CORPUS=1` is set (a loud line is printed); otherwise an absent corpus panics.
+pub fn corpus_file(rel: &str) -> Option<PathBuf> {
+    let root = corpus_root();
+    if !corpus_present() {
+        let msg = format!(
+            "CORPUS ABSENT: {} not found (set VHDLINT_CORPUS, or VHDLINT_SKIP_CORPUS=1 to skip); \
+             test needing {rel}",
+            root.display()
+        );
+        if std::env::var_os("VHDLINT_SKIP_CORPUS").is_some() {
+            eprintln!("{msg} — skipped");
+            println!("{msg} — skipped");
+            return None;
+        }
+        panic!("{msg}");
+    }
+    let src = root.join(rel);
+    assert!(src.is_file(), "corpus file {} is missing", src.display());
+    Some(decompressed(&src, &target_dir().join("corpus-cache").join(rel)))
+}
+
+/// Path of a committed fixture `testdata/<rel>`, decompressed into the cache when compressed.
+pub fn testdata_file(rel: &str) -> PathBuf {
+    let src = workspace_root().join("testdata").join(rel);
+    assert!(src.is_file(), "fixture {} is missing", src.display());
+    decompressed(&src, &target_dir().join("testdata-cache").join(rel))
+}
+
+/// Decompresses `src` to `dest` minus its suffix (once; reused while newer than `src`).
+fn decompressed(src: &Path, dest_with_suffix: &Path) -> PathBuf {
+    let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let tool = match ext {
+        "gz" => "gzip",
+        "bz2" => "bzip2",
+        "xz" => "xz",
+        "zst" => "zstd",
+        _ => return src.to_path_buf(),
+    };
+    let dest = dest_with_suffix.with_extension("");
+    let fresh = match (dest.metadata(), src.metadata()) {
+        (Ok(d), Ok(s)) => match (d.modified(), s.modified()) {
+            (Ok(dm), Ok(sm)) => dm >= sm,
+            _ => false,
+        },
+        _ => false,
+    };
+    if fresh {
+        return dest;
+    }
+    std::fs::create_dir_all(dest.parent().expect("cache path has a parent")).expect("cache dir");
+    let tmp = dest.with_extension(format!("tmp{}", std::process::id()));
+    let out = std::fs::File::create(&tmp).expect("create cache file");
+    let status = Command::new(tool)
+        .arg("-dc")
+        .arg(src)
+        .stdout(out)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {tool} to decompress {}: {e}", src.display()));
+    assert!(status.success(), "{tool} -dc {} failed", src.display());
+    std::fs::rename(&tmp, &dest).expect("rename cache file");
+    dest
+}
+
+/// A fresh, empty folder `target/test-scratch/<name>` (removed first if it exists).
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = target_dir().join("test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// The `qemu-img` on `PATH`, if any.
+pub fn qemu_img() -> Option<PathBuf> {
+    let out = Command::new("qemu-img").arg("--version").output().ok()?;
+    out.status.success().then(|| PathBuf::from("qemu-img"))
+}

@@ -90,7 +90,9 @@ fn decompressed(src: &Path, dest_with_suffix: &Path) -> PathBuf {
         return dest;
     }
     std::fs::create_dir_all(dest.parent().expect("cache path has a parent")).expect("cache dir");
-    let tmp = dest.with_extension(format!("tmp{}", std::process::id()));
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dest.with_extension(format!("tmp{}-{n}", std::process::id()));
     let out = std::fs::File::create(&tmp).expect("create cache file");
     let status = Command::new(tool)
         .arg("-dc")

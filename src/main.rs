@@ -1,2 +1,192 @@
-//! vhdlint binary.
-fn main() {}
+//! `vhdlint`: offline checks of Windows VM disk images (VHD, VHDX, raw).
+//!
+//! The binary is thin: it parses arguments, calls the crates, picks a printer and maps the
+//! outcome to an exit code. Nothing here parses image bytes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use vhdlint_container::{hash, ContainerError, ReadStats};
+use vhdlint_report::wire::{ContainerJson, ErrorJson, InspectJson, SCHEMA_VERSION};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  the image was read (inspect, hash) / passed (check)
+  1  the image is corrupt, encrypted or unrecognizable (a failed image, not a tool error)
+  2  usage error, a file the OS will not open, or an internal error
+
+Images are opened read-only; nothing is written to them or beside them.";
+
+#[derive(Parser, Debug)]
+#[command(name = "vhdlint", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show what the image's container says: format, disk type, sizes, parent, diagnostics.
+    Inspect {
+        /// The image (VHD, VHDX or raw; detected from content).
+        image: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+        /// Print the reads the command made (calls, bytes) to stderr.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// BLAKE3 of the container file, or with --virtual of the virtual disk's bytes, as b3sum prints it.
+    Hash {
+        /// The image.
+        image: PathBuf,
+        /// Hash the virtual disk (unallocated reads as zeros) instead of the file.
+        #[arg(long = "virtual")]
+        virtual_disk: bool,
+        /// Print the reads the command made (calls, bytes) to stderr.
+        #[arg(long)]
+        stats: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// How a command ended.
+enum Outcome {
+    /// The image was read / passed.
+    Ok,
+    /// The image failed (corrupt, encrypted, unrecognizable).
+    ImageFailed,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::ImageFailed) => ExitCode::from(1),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("vhdlint: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Inspect {
+            image,
+            format,
+            stats,
+        } => inspect(&image, format, stats),
+        Command::Hash {
+            image,
+            virtual_disk,
+            stats,
+        } => hash_cmd(&image, virtual_disk, stats),
+    }
+}
+
+/// Opens an image; a corrupt image is `Ok(Err(..))` (a failed image), an OS refusal is `Err`.
+fn open_image(
+    image: &Path,
+) -> anyhow::Result<Result<vhdlint_container::Container, ContainerError>> {
+    match vhdlint_container::open(image) {
+        Ok(c) => Ok(Ok(c)),
+        Err(e) if e.is_os_error() => Err(anyhow::Error::new(e)),
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Outcome> {
+    let opened = open_image(image)?;
+    let (container, error, outcome) = match &opened {
+        Ok(c) => (Some(ContainerJson::from(c.info())), None, Outcome::Ok),
+        Err(e) => (
+            None,
+            Some(ErrorJson {
+                message: e.to_string(),
+            }),
+            Outcome::ImageFailed,
+        ),
+    };
+    let doc = InspectJson {
+        schema_version: SCHEMA_VERSION,
+        path: image.display().to_string(),
+        container,
+        error,
+    };
+    let mut out = std::io::stdout().lock();
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Text => write!(out, "{}", vhdlint_report::text::inspect(&doc))?,
+    }
+    if stats {
+        if let Ok(c) = &opened {
+            print_stats(c.file_stats());
+        }
+    }
+    Ok(outcome)
+}
+
+fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Outcome> {
+    let digest = if virtual_disk {
+        let container = match open_image(image)? {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("vhdlint: {}: {e}", image.display());
+                return Ok(Outcome::ImageFailed);
+            }
+        };
+        let digest = match hash::hash_virtual(&container) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("vhdlint: {}: {e}", image.display());
+                return Ok(Outcome::ImageFailed);
+            }
+        };
+        if stats {
+            print_stats(container.file_stats());
+        }
+        digest
+    } else {
+        hash::hash_file(image).with_context(|| format!("cannot hash {}", image.display()))?
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}  {}", digest.to_hex(), image.display())?;
+    Ok(Outcome::Ok)
+}
+
+fn print_stats(s: ReadStats) {
+    eprintln!("reads: {} calls, {} bytes", s.calls, s.bytes);
+}

@@ -1,0 +1,89 @@
+//! Plain-text rendering for people.
+
+use std::fmt::Write as _;
+
+use crate::wire::InspectJson;
+
+/// Renders an `inspect` document as aligned `key: value` lines.
+pub fn inspect(doc: &InspectJson) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "image: {}", doc.path);
+    if let Some(e) = &doc.error {
+        let _ = writeln!(out, "error: {}", e.message);
+    }
+    if let Some(c) = &doc.container {
+        let _ = writeln!(out, "container:");
+        let _ = writeln!(out, "  format:          {}", c.format);
+        let _ = writeln!(out, "  disk type:       {}", c.disk_type);
+        let _ = writeln!(
+            out,
+            "  virtual size:    {} bytes ({})",
+            c.virtual_size,
+            human(c.virtual_size)
+        );
+        if let Some(chs) = c.chs_size {
+            let _ = writeln!(out, "  CHS size:        {chs} bytes ({})", human(chs));
+        }
+        let _ = writeln!(
+            out,
+            "  sectors:         {} logical / {} physical",
+            c.logical_sector_size, c.physical_sector_size
+        );
+        if let Some(b) = c.block_size {
+            let _ = writeln!(out, "  block size:      {b} bytes ({})", human(u64::from(b)));
+        }
+        let _ = writeln!(out, "  file size:       {} bytes ({})", c.file_size, human(c.file_size));
+        if let Some(cr) = &c.creator {
+            let _ = writeln!(out, "  creator:         {cr}");
+        }
+        if let Some(id) = &c.identity {
+            let _ = writeln!(out, "  identity:        {id}");
+        }
+        if let Some(p) = &c.parent {
+            let _ = writeln!(out, "  parent:          {} ({})", p.path, p.format);
+        }
+        let _ = writeln!(out, "  log replayed:    {}", if c.log_replayed { "yes" } else { "no" });
+        for d in &c.diagnostics {
+            match d.offset {
+                Some(o) => {
+                    let _ = writeln!(out, "  diagnostic:      {} at {o:#x}: {}", d.code, d.message);
+                }
+                None => {
+                    let _ = writeln!(out, "  diagnostic:      {}: {}", d.code, d.message);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `1.5 GiB`-style size.
+pub fn human(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = bytes as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        unit = u;
+        if v < 1024.0 {
+            break;
+        }
+        v /= 1024.0;
+    }
+    if unit == "B" {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.2} {unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human(512), "512 B");
+        assert_eq!(human(10 << 20), "10.00 MiB");
+        assert_eq!(human(136365211648), "127.00 GiB");
+    }
+}

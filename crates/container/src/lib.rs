@@ -25,6 +25,8 @@
 pub mod bytes;
 pub mod diag;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod guid;
 pub mod hash;
 pub mod read;

@@ -1,0 +1,7 @@
+//! Fuzz target: bytes → the container entry point → every read the API offers.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use vhdlint_container::fuzzing::{exercise, Entry};
+
+fuzz_target!(|data: &[u8]| exercise(Entry::Detect, data));

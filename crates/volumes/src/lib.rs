@@ -1,0 +1,1 @@
+//! MBR and GPT partition tables read through ReadAt.

@@ -4,6 +4,14 @@
 //! qemu-img to dynamic VHDX and VHD. Target: `hash_virtual` on the containers at ≥ 80 % of
 //! `hash_file` on the raw file. Run: `cargo bench --bench hash_virtual`.
 
+// Test code: a panic is how a test fails.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -34,7 +42,11 @@ fn images() -> &'static Images {
             })
             .collect();
         std::fs::write(&raw, &data).expect("write raw");
-        let vhdx = convert(&raw, &dir.join("bench.vhdx"), &["-O", "vhdx", "-o", "subformat=dynamic"]);
+        let vhdx = convert(
+            &raw,
+            &dir.join("bench.vhdx"),
+            &["-O", "vhdx", "-o", "subformat=dynamic"],
+        );
         let vhd = convert(
             &raw,
             &dir.join("bench.vhd"),
@@ -77,7 +89,11 @@ fn virtual_disk(b: divan::Bencher, format: &str) {
     };
     let disk = vhdlint_container::open(path).expect("open");
     let expected = blake3::hash(&std::fs::read(&img.raw).expect("read raw"));
-    assert_eq!(hash_virtual(&disk).expect("hash"), expected, "{format} hashes like the raw disk");
+    assert_eq!(
+        hash_virtual(&disk).expect("hash"),
+        expected,
+        "{format} hashes like the raw disk"
+    );
     b.counter(divan::counter::BytesCount::new(SIZE))
         .bench(|| hash_virtual(&disk).expect("hash"));
 }

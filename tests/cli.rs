@@ -1,5 +1,13 @@
 //! End-to-end tests of the `vhdlint` binary: JSON fields, hashes and exit codes on fixtures.
 
+// Test code: a panic is how a test fails.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -32,10 +40,26 @@ fn inspect_json(path: &Path) -> serde_json::Value {
 fn fixtures() -> Vec<(PathBuf, &'static str, &'static str)> {
     vec![
         (testdata_file("container/pattern.raw.xz"), "raw", "fixed"),
-        (testdata_file("container/pattern-fixed.vhd.xz"), "vhd", "fixed"),
-        (testdata_file("container/pattern-dynamic.vhd.xz"), "vhd", "dynamic"),
-        (testdata_file("container/pattern-fixed.vhdx.xz"), "vhdx", "fixed"),
-        (testdata_file("container/pattern-dynamic.vhdx.xz"), "vhdx", "dynamic"),
+        (
+            testdata_file("container/pattern-fixed.vhd.xz"),
+            "vhd",
+            "fixed",
+        ),
+        (
+            testdata_file("container/pattern-dynamic.vhd.xz"),
+            "vhd",
+            "dynamic",
+        ),
+        (
+            testdata_file("container/pattern-fixed.vhdx.xz"),
+            "vhdx",
+            "fixed",
+        ),
+        (
+            testdata_file("container/pattern-dynamic.vhdx.xz"),
+            "vhdx",
+            "dynamic",
+        ),
     ]
 }
 
@@ -54,7 +78,10 @@ fn inspect_reports_the_container_contract_for_every_format() {
         assert_eq!(c["parent"], serde_json::Value::Null);
         assert_eq!(c["logReplayed"], false);
         assert!(c["diagnostics"].is_array());
-        assert_eq!(c["blockSize"].is_null(), disk_type == "fixed" && format != "vhdx");
+        assert_eq!(
+            c["blockSize"].is_null(),
+            disk_type == "fixed" && format != "vhdx"
+        );
         assert!(doc["error"].is_null());
     }
 }
@@ -62,7 +89,9 @@ fn inspect_reports_the_container_contract_for_every_format() {
 #[test]
 fn hash_virtual_is_format_independent_and_equals_the_raw_disk() {
     let raw = testdata_file("container/pattern.raw.xz");
-    let expected = blake3::hash(&std::fs::read(&raw).unwrap()).to_hex().to_string();
+    let expected = blake3::hash(&std::fs::read(&raw).unwrap())
+        .to_hex()
+        .to_string();
     for (path, ..) in fixtures() {
         let out = vhdlint(&["hash", "--virtual", path.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(0));
@@ -78,7 +107,9 @@ fn hash_virtual_is_format_independent_and_equals_the_raw_disk() {
 #[test]
 fn hash_of_the_file_prints_like_b3sum() {
     let path = testdata_file("container/pattern-dynamic.vhdx.xz");
-    let expected = blake3::hash(&std::fs::read(&path).unwrap()).to_hex().to_string();
+    let expected = blake3::hash(&std::fs::read(&path).unwrap())
+        .to_hex()
+        .to_string();
     let out = vhdlint(&["hash", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stdout(&out), format!("{expected}  {}\n", path.display()));
@@ -92,7 +123,12 @@ fn a_corrupt_image_is_a_failed_image_with_exit_1_and_a_located_error() {
     let path = dir.join("truncated.vhdx");
     std::fs::write(&path, &src[..70_000]).unwrap();
     let out = vhdlint(&["inspect", path.to_str().unwrap(), "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc["container"].is_null());
     let msg = doc["error"]["message"].as_str().unwrap();
@@ -122,10 +158,17 @@ fn reading_never_writes_the_image_or_beside_it() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let p = entry.unwrap().path();
         let p = p.to_str().unwrap();
-        assert_eq!(vhdlint(&["inspect", p, "--format", "json"]).status.code(), Some(0));
+        assert_eq!(
+            vhdlint(&["inspect", p, "--format", "json"]).status.code(),
+            Some(0)
+        );
         assert_eq!(vhdlint(&["hash", "--virtual", p]).status.code(), Some(0));
     }
-    assert_eq!(listing(&dir), before, "bytes, mtimes and the folder's files are unchanged");
+    assert_eq!(
+        listing(&dir),
+        before,
+        "bytes, mtimes and the folder's files are unchanged"
+    );
 }
 
 fn listing(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime, blake3::Hash)> {

@@ -305,8 +305,13 @@ impl FsParentOpener {
 impl ParentOpener for FsParentOpener {
     fn open_parent(&mut self, locators: &[ParentLocator]) -> Result<Arc<Container>> {
         let mut tried = Vec::new();
+        let mut seen: Vec<PathBuf> = Vec::new();
         for loc in locators {
             for (path, how) in self.candidates(loc) {
+                if seen.contains(&path) {
+                    continue;
+                }
+                seen.push(path.clone());
                 if !path.is_file() {
                     tried.push(format!("{} ({how})", path.display()));
                     continue;

@@ -30,9 +30,18 @@ pub fn inspect(doc: &InspectJson) -> String {
             c.logical_sector_size, c.physical_sector_size
         );
         if let Some(b) = c.block_size {
-            let _ = writeln!(out, "  block size:      {b} bytes ({})", human(u64::from(b)));
+            let _ = writeln!(
+                out,
+                "  block size:      {b} bytes ({})",
+                human(u64::from(b))
+            );
         }
-        let _ = writeln!(out, "  file size:       {} bytes ({})", c.file_size, human(c.file_size));
+        let _ = writeln!(
+            out,
+            "  file size:       {} bytes ({})",
+            c.file_size,
+            human(c.file_size)
+        );
         if let Some(cr) = &c.creator {
             let _ = writeln!(out, "  creator:         {cr}");
         }
@@ -42,11 +51,19 @@ pub fn inspect(doc: &InspectJson) -> String {
         if let Some(p) = &c.parent {
             let _ = writeln!(out, "  parent:          {} ({})", p.path, p.format);
         }
-        let _ = writeln!(out, "  log replayed:    {}", if c.log_replayed { "yes" } else { "no" });
+        let _ = writeln!(
+            out,
+            "  log replayed:    {}",
+            if c.log_replayed { "yes" } else { "no" }
+        );
         for d in &c.diagnostics {
             match d.offset {
                 Some(o) => {
-                    let _ = writeln!(out, "  diagnostic:      {} at {o:#x}: {}", d.code, d.message);
+                    let _ = writeln!(
+                        out,
+                        "  diagnostic:      {} at {o:#x}: {}",
+                        d.code, d.message
+                    );
                 }
                 None => {
                     let _ = writeln!(out, "  diagnostic:      {}: {}", d.code, d.message);

@@ -58,7 +58,10 @@ pub fn corpus_file(rel: &str) -> Option<PathBuf> {
     }
     let src = root.join(rel);
     assert!(src.is_file(), "corpus file {} is missing", src.display());
-    Some(decompressed(&src, &target_dir().join("corpus-cache").join(rel)))
+    Some(decompressed(
+        &src,
+        &target_dir().join("corpus-cache").join(rel),
+    ))
 }
 
 /// Path of a committed fixture `testdata/<rel>`, decompressed into the cache when compressed.

@@ -1,0 +1,152 @@
+//! Errors of the file-system layer.
+
+use vhdlint_container::ReadError;
+
+use crate::Special;
+
+/// Why a volume could not be mounted or a path could not be listed or opened.
+///
+/// Offsets are bytes from the start of the volume.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FsError {
+    /// Reading the volume failed.
+    #[error("reading the volume: {0}")]
+    Read(#[from] ReadError),
+
+    /// The volume is BitLocker-encrypted (`-FVE-FS-` at offset 3): its file system cannot be read
+    /// without the key.
+    #[error(
+        "the volume is BitLocker-encrypted (-FVE-FS- signature); its files cannot be read offline"
+    )]
+    BitLocker,
+
+    /// The boot sector names no file system vhdlint reads (or a recognised one it does not read,
+    /// such as exFAT).
+    #[error("unrecognised file system (boot sector OEM id {oem:?})")]
+    UnknownFileSystem {
+        /// The OEM id at offset 3, printable.
+        oem: String,
+    },
+
+    /// A boot-sector field is invalid (checked before any parser sees the volume).
+    #[error("{fs} boot sector: {field} = {actual:#x} is invalid: {reason}")]
+    InvalidBootSector {
+        /// `"NTFS"` or `"FAT"`.
+        fs: &'static str,
+        /// The field, as the spec names it.
+        field: &'static str,
+        /// The value found.
+        actual: u64,
+        /// Why it is refused.
+        reason: String,
+    },
+
+    /// The NTFS parser refused the structure it met.
+    #[error("NTFS {path:?}: {message}")]
+    Ntfs {
+        /// The path being resolved (`"/"` for the volume itself).
+        path: String,
+        /// The parser's error message (with its byte position).
+        message: String,
+    },
+
+    /// The FAT parser refused the structure it met.
+    #[error("FAT {path:?}: {message}")]
+    Fat {
+        /// The path being resolved (`"/"` for the volume itself).
+        path: String,
+        /// The parser's error message.
+        message: String,
+    },
+
+    /// A third-party parser panicked; the panic was caught.
+    #[error("parser panic while {what}")]
+    ParserPanic {
+        /// What was being done, and the panic message.
+        what: String,
+    },
+
+    /// One call read more than [`MAX_READ_PER_CALL`](crate::MAX_READ_PER_CALL) bytes of metadata:
+    /// a loop in on-disk structures, or a volume too big to walk.
+    #[error("{what}: read budget of {limit} bytes exhausted (loop in on-disk structures?)")]
+    ReadBudgetExhausted {
+        /// What was being done.
+        what: String,
+        /// The budget.
+        limit: u64,
+    },
+
+    /// No entry of that name.
+    #[error("{path:?} not found")]
+    NotFound {
+        /// The path asked for.
+        path: String,
+    },
+
+    /// A path component that should be a directory is a file.
+    #[error("{path:?} is not a directory")]
+    NotADirectory {
+        /// The path up to the offending component.
+        path: String,
+    },
+
+    /// `open` on a directory.
+    #[error("{path:?} is a directory")]
+    IsADirectory {
+        /// The path asked for.
+        path: String,
+    },
+
+    /// The file has no data stream of that name.
+    #[error("{path:?} has no data stream {stream:?}")]
+    StreamNotFound {
+        /// The file.
+        path: String,
+        /// The stream asked for.
+        stream: String,
+    },
+
+    /// The file's content cannot be read as plain bytes (compressed, encrypted, a reparse point).
+    #[error("{path:?} cannot be read as content: {special:?}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        special: Special,
+    },
+
+    /// A count or size is larger than the named bound vhdlint accepts.
+    #[error("{path:?}: {what} {actual} exceeds the limit of {limit}")]
+    TooLarge {
+        /// The path.
+        path: String,
+        /// What was counted (`"directory entries"`, `"data runs"`, `"file size"`…).
+        what: &'static str,
+        /// The value met (at least).
+        actual: u64,
+        /// The bound.
+        limit: u64,
+    },
+
+    /// A path vhdlint refuses (`..`, too deep).
+    #[error("invalid path {path:?}: {reason}")]
+    InvalidPath {
+        /// The path asked for.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// A file's data runs are inconsistent (gaps, past the end of the volume).
+    #[error("{path:?}: corrupt data runs: {message}")]
+    CorruptRuns {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Result with [`FsError`].
+pub type Result<T, E = FsError> = std::result::Result<T, E>;

@@ -3,6 +3,8 @@
 //! The binary is thin: it parses arguments, calls the crates, picks a printer and maps the
 //! outcome to an exit code. Nothing here parses image bytes.
 
+mod files;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,13 +12,17 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use vhdlint_container::{hash, ContainerError, ReadStats};
+use vhdlint_filesystems::image::{Image, ImageError};
+use vhdlint_report::volumes::PartitionsJson;
 use vhdlint_report::wire::{ContainerJson, ErrorJson, InspectJson, SCHEMA_VERSION};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  the image was read (inspect, hash) / passed (check)
-  1  the image is corrupt, encrypted or unrecognizable (a failed image, not a tool error)
-  2  usage error, a file the OS will not open, or an internal error
+  0  the image was read (inspect, hash, ls, cat, reg) / passed (check)
+  1  the image, or the part of it asked for, is corrupt, encrypted or unrecognizable
+     (a failed image, not a tool error)
+  2  usage error (including a path or key that does not exist), a file the OS will not open,
+     or an internal error
 
 Images are opened read-only; nothing is written to them or beside them.";
 
@@ -29,7 +35,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Show what the image's container says: format, disk type, sizes, parent, diagnostics.
+    /// Show what the image holds: container (format, sizes, parent, diagnostics) and partitions.
     Inspect {
         /// The image (VHD, VHDX or raw; detected from content).
         image: PathBuf,
@@ -51,6 +57,33 @@ enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// List a directory of a volume in the image (default: the Windows volume, else the only one).
+    Ls {
+        /// The image.
+        image: PathBuf,
+        /// Directory, like `C:\Windows\System32\config` or `/Windows/System32/config` (default: root).
+        #[arg(default_value = "/")]
+        path: String,
+        /// The partition to read (its index as `inspect` shows it).
+        #[arg(long)]
+        partition: Option<u32>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Write a file of a volume in the image to stdout, byte for byte.
+    Cat {
+        /// The image.
+        image: PathBuf,
+        /// File, like `C:\Windows\System32\drivers\etc\hosts`.
+        path: String,
+        /// The partition to read (its index as `inspect` shows it).
+        #[arg(long)]
+        partition: Option<u32>,
+        /// An alternate data stream of the file (NTFS), e.g. `Zone.Identifier`.
+        #[arg(long)]
+        stream: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -66,6 +99,18 @@ enum Outcome {
     /// The image failed (corrupt, encrypted, unrecognizable).
     ImageFailed,
 }
+
+/// An error that is the image's fault: exit 1, not 2.
+#[derive(Debug)]
+struct ImageFailure(String);
+
+impl std::fmt::Display for ImageFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ImageFailure {}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -87,7 +132,11 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("vhdlint: error: {e:#}");
-            ExitCode::from(2)
+            if e.chain().any(|c| c.is::<ImageFailure>()) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }
@@ -111,11 +160,23 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             virtual_disk,
             stats,
         } => hash_cmd(&image, virtual_disk, stats),
+        Command::Ls {
+            image,
+            path,
+            partition,
+            format,
+        } => files::ls(&image, &path, partition, format == OutputFormat::Json),
+        Command::Cat {
+            image,
+            path,
+            partition,
+            stream,
+        } => files::cat(&image, &path, partition, stream.as_deref()),
     }
 }
 
 /// Opens an image; a corrupt image is `Ok(Err(..))` (a failed image), an OS refusal is `Err`.
-fn open_image(
+fn open_container(
     image: &Path,
 ) -> anyhow::Result<Result<vhdlint_container::Container, ContainerError>> {
     match vhdlint_container::open(image) {
@@ -125,22 +186,60 @@ fn open_image(
     }
 }
 
-fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Outcome> {
-    let opened = open_image(image)?;
-    let (container, error, outcome) = match &opened {
-        Ok(c) => (Some(ContainerJson::from(c.info())), None, Outcome::Ok),
-        Err(e) => (
-            None,
-            Some(ErrorJson {
-                message: e.to_string(),
-            }),
-            Outcome::ImageFailed,
-        ),
+/// Opens an image down to its partitions; image faults become [`ImageFailure`].
+fn open_image(image: &Path) -> anyhow::Result<Image> {
+    let container = match open_container(image)? {
+        Ok(c) => c,
+        Err(e) => return Err(ImageFailure(format!("{}: container: {e}", image.display())).into()),
     };
+    Image::from_container(std::sync::Arc::new(container))
+        .map_err(|e| ImageFailure(format!("{}: {e}", image.display())).into())
+}
+
+/// Maps an image-layer error: a missing partition is a usage error, the rest image failures.
+fn image_error(image: &Path, e: ImageError) -> anyhow::Error {
+    match e {
+        ImageError::NoSuchPartition { .. } | ImageError::Ambiguous { .. } => {
+            anyhow::anyhow!("{}: {e}", image.display())
+        }
+        _ => ImageFailure(format!("{}: {e}", image.display())).into(),
+    }
+}
+
+fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Outcome> {
+    let opened = open_container(image)?;
+    let mut outcome = Outcome::Ok;
+    let mut error = None;
+    let mut container = None;
+    let mut partitions = None;
+    let mut counts = None;
+    match opened {
+        Ok(c) => {
+            container = Some(ContainerJson::from(c.info()));
+            let c = std::sync::Arc::new(c);
+            match Image::from_container(c.clone()) {
+                Ok(img) => partitions = Some(PartitionsJson::from(img.partitions())),
+                Err(e) => {
+                    outcome = Outcome::ImageFailed;
+                    error = Some(ErrorJson {
+                        message: e.to_string(),
+                    });
+                }
+            }
+            counts = Some(c.file_stats());
+        }
+        Err(e) => {
+            outcome = Outcome::ImageFailed;
+            error = Some(ErrorJson {
+                message: e.to_string(),
+            });
+        }
+    }
     let doc = InspectJson {
         schema_version: SCHEMA_VERSION,
         path: image.display().to_string(),
         container,
+        partitions,
         error,
     };
     let mut out = std::io::stdout().lock();
@@ -151,17 +250,15 @@ fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Ou
         }
         OutputFormat::Text => write!(out, "{}", vhdlint_report::text::inspect(&doc))?,
     }
-    if stats {
-        if let Ok(c) = &opened {
-            print_stats(c.file_stats());
-        }
+    if let (true, Some(s)) = (stats, counts) {
+        print_stats(s);
     }
     Ok(outcome)
 }
 
 fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Outcome> {
     let digest = if virtual_disk {
-        let container = match open_image(image)? {
+        let container = match open_container(image)? {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("vhdlint: {}: {e}", image.display());

@@ -40,6 +40,7 @@ pub mod error;
 pub mod extents;
 pub mod fat;
 mod guard;
+pub mod image;
 pub mod ntfs;
 pub mod path;
 

@@ -6,6 +6,8 @@
 #![deny(missing_docs)]
 
 pub mod text;
+pub mod time;
+pub mod volumes;
 pub mod wire;
 
 pub use wire::{ContainerJson, DiagnosticJson, InspectJson, ParentJson};

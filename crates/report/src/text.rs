@@ -71,6 +71,38 @@ pub fn inspect(doc: &InspectJson) -> String {
             }
         }
     }
+    if let Some(p) = &doc.partitions {
+        let _ = writeln!(
+            out,
+            "partitions: {} ({}-byte sectors)",
+            p.scheme, p.sector_size
+        );
+        for e in &p.entries {
+            let id = e
+                .type_guid
+                .clone()
+                .or_else(|| e.mbr_type.map(|t| format!("type {t:#04x}")))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {:>3}  {:<18} start {:>14}  size {:>14} ({}){}{}  {id}",
+                e.index,
+                e.kind,
+                e.start_offset,
+                e.size,
+                human(e.size),
+                if e.active { "  active" } else { "" },
+                e.name
+                    .as_deref()
+                    .filter(|n| !n.is_empty())
+                    .map(|n| format!("  \"{n}\""))
+                    .unwrap_or_default(),
+            );
+        }
+        for d in &p.diagnostics {
+            let _ = writeln!(out, "  diagnostic: {}: {}", d.code, d.message);
+        }
+    }
     out
 }
 

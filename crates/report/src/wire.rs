@@ -16,6 +16,8 @@ pub struct InspectJson {
     pub path: String,
     /// The container, when it could be read.
     pub container: Option<ContainerJson>,
+    /// The partition table, when it could be read.
+    pub partitions: Option<crate::volumes::PartitionsJson>,
     /// Why the image could not be read, when it could not.
     pub error: Option<ErrorJson>,
 }

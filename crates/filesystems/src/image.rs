@@ -1,0 +1,280 @@
+//! An opened image: its container, its partition table, and its volumes mounted on demand, with
+//! the Windows volume and the EFI system partition found.
+//!
+//! This is what `ls`, `cat`, `reg` and the fact gatherer start from.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use vhdlint_container::{Container, ContainerError, ReadAt, Window};
+use vhdlint_volumes::{read_partitions, Partition, PartitionKind, PartitionTable, VolumeError};
+
+use crate::{mount, FileSystem, FsError};
+
+/// Why an image could not be opened down to its volumes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageError {
+    /// The container (raw, VHD, VHDX) could not be read.
+    #[error("container: {0}")]
+    Container(#[from] ContainerError),
+    /// The partition table could not be read.
+    #[error("partition table: {0}")]
+    Partitions(#[from] VolumeError),
+    /// No partition has that index.
+    #[error("no partition {index}; partitions: {available}")]
+    NoSuchPartition {
+        /// The index asked for.
+        index: u32,
+        /// The indexes there are.
+        available: String,
+    },
+    /// A volume could not be mounted.
+    #[error("{volume}: {source}")]
+    Mount {
+        /// Which volume (`partition 3`, `the disk`).
+        volume: String,
+        /// Why.
+        source: FsError,
+    },
+    /// No volume holds a file system vhdlint reads.
+    #[error("no readable file system on the disk{details}")]
+    NoFileSystem {
+        /// Why each volume was refused.
+        details: String,
+    },
+    /// Several volumes hold file systems and none is the Windows volume: the caller must choose.
+    #[error("several file systems and no Windows volume; choose one with --partition ({choices})")]
+    Ambiguous {
+        /// The candidate partitions.
+        choices: String,
+    },
+}
+
+/// One volume: a partition (or the whole disk when there is no partition table).
+pub struct Volume {
+    /// The partition, or `None` for a bare volume (file system at LBA 0).
+    pub partition: Option<Partition>,
+    /// The volume's bytes.
+    pub source: Arc<dyn ReadAt>,
+    fs: OnceLock<Result<Arc<dyn FileSystem>, FsError>>,
+}
+
+impl std::fmt::Debug for Volume {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Volume")
+            .field("partition", &self.partition)
+            .field("len", &self.source.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Volume {
+    /// The partition index, or `None` for a bare volume.
+    pub fn index(&self) -> Option<u32> {
+        self.partition.as_ref().map(|p| p.index)
+    }
+
+    /// `partition N` or `the disk`, for messages.
+    pub fn describe(&self) -> String {
+        match &self.partition {
+            Some(p) => format!("partition {} ({})", p.index, p.kind.as_str()),
+            None => "the disk (no partition table)".into(),
+        }
+    }
+
+    /// The mounted file system (mounted on first use, then kept).
+    pub fn fs(&self) -> Result<&Arc<dyn FileSystem>, ImageError> {
+        self.fs
+            .get_or_init(|| mount(self.source.clone()).map(Arc::from))
+            .as_ref()
+            .map_err(|e| ImageError::Mount {
+                volume: self.describe(),
+                source: e.clone(),
+            })
+    }
+}
+
+/// An image opened down to its volumes.
+pub struct Image {
+    container: Arc<Container>,
+    table: PartitionTable,
+    volumes: Vec<Volume>,
+    windows: OnceLock<Option<usize>>,
+}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Image")
+            .field("container", &self.container)
+            .field("table", &self.table)
+            .field("volumes", &self.volumes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Folders whose presence marks a Windows system root (libguestfs and dissect do the same).
+const WINDOWS_MARKER: &str = "Windows/System32/config";
+
+/// Partition kinds that never hold a file system vhdlint reads.
+fn never_mounted(kind: PartitionKind) -> bool {
+    matches!(
+        kind,
+        PartitionKind::MicrosoftReserved
+            | PartitionKind::LdmMetadata
+            | PartitionKind::LdmData
+            | PartitionKind::StorageSpaces
+            | PartitionKind::BiosBoot
+    )
+}
+
+impl Image {
+    /// Opens the image at `path` read-only and reads its partition table.
+    pub fn open(path: &Path) -> Result<Image, ImageError> {
+        let container = vhdlint_container::open(path)?;
+        Image::from_container(Arc::new(container))
+    }
+
+    /// Reads the partition table of an opened container.
+    pub fn from_container(container: Arc<Container>) -> Result<Image, ImageError> {
+        let disk: Arc<dyn ReadAt> = container.clone();
+        let table = read_partitions(&*disk, container.info().logical_sector_size)?;
+        let mut volumes = Vec::new();
+        if table.entries.is_empty() {
+            volumes.push(Volume {
+                partition: None,
+                source: disk.clone(),
+                fs: OnceLock::new(),
+            });
+        }
+        for p in &table.entries {
+            if never_mounted(p.kind) {
+                continue;
+            }
+            // A partition reaching past the disk is diagnosed by the table reader; read what is there.
+            let len = p.size.min(disk.len().saturating_sub(p.start_offset));
+            let Ok(window) = Window::new(disk.clone(), p.start_offset, len) else {
+                continue;
+            };
+            volumes.push(Volume {
+                partition: Some(p.clone()),
+                source: Arc::new(window),
+                fs: OnceLock::new(),
+            });
+        }
+        Ok(Image {
+            container,
+            table,
+            volumes,
+            windows: OnceLock::new(),
+        })
+    }
+
+    /// The container.
+    pub fn container(&self) -> &Arc<Container> {
+        &self.container
+    }
+
+    /// The partition table.
+    pub fn partitions(&self) -> &PartitionTable {
+        &self.table
+    }
+
+    /// Every volume that may hold a file system, in table order.
+    pub fn volumes(&self) -> &[Volume] {
+        &self.volumes
+    }
+
+    /// The volume of partition `index`.
+    pub fn volume(&self, index: u32) -> Result<&Volume, ImageError> {
+        self.volumes
+            .iter()
+            .find(|v| v.index() == Some(index))
+            .ok_or_else(|| ImageError::NoSuchPartition {
+                index,
+                available: self
+                    .volumes
+                    .iter()
+                    .filter_map(Volume::index)
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// The volume holding `Windows\System32\config`, if any (NTFS volumes first).
+    pub fn windows_volume(&self) -> Option<&Volume> {
+        let index = *self.windows.get_or_init(|| {
+            self.volumes.iter().position(|v| {
+                v.partition
+                    .as_ref()
+                    .is_none_or(|p| p.kind != PartitionKind::EfiSystem)
+                    && v.fs()
+                        .ok()
+                        .and_then(|fs| fs.stat(WINDOWS_MARKER).ok())
+                        .is_some_and(|e| e.is_dir)
+            })
+        });
+        index.and_then(|i| self.volumes.get(i))
+    }
+
+    /// The EFI system partition (by type; on MBR disks, type 0xEF).
+    pub fn esp(&self) -> Option<&Volume> {
+        self.volumes.iter().find(|v| {
+            v.partition
+                .as_ref()
+                .is_some_and(|p| p.kind == PartitionKind::EfiSystem)
+        })
+    }
+
+    /// The volume `ls` and `cat` use when none is named: the Windows volume, else the only
+    /// volume that mounts.
+    pub fn default_volume(&self) -> Result<&Volume, ImageError> {
+        if let Some(v) = self.windows_volume() {
+            return Ok(v);
+        }
+        let mounted: Vec<&Volume> = self.volumes.iter().filter(|v| v.fs().is_ok()).collect();
+        match mounted.as_slice() {
+            [only] => Ok(only),
+            [] => Err(ImageError::NoFileSystem {
+                details: self
+                    .volumes
+                    .iter()
+                    .filter_map(|v| v.fs().err())
+                    .map(|e| format!("; {e}"))
+                    .collect(),
+            }),
+            many => Err(ImageError::Ambiguous {
+                choices: many
+                    .iter()
+                    .map(|v| v.describe())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+}
+
+/// Strips a drive letter (`C:`) from a Windows path; `C:\Windows` and `/Windows` name the same
+/// folder of the volume.
+pub fn volume_path(path: &str) -> &str {
+    let b = path.as_bytes();
+    if b.len() >= 2 && b.first().is_some_and(u8::is_ascii_alphabetic) && b.get(1) == Some(&b':') {
+        path.get(2..).unwrap_or("")
+    } else {
+        path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drive_letters_are_stripped() {
+        assert_eq!(volume_path(r"C:\Windows\System32"), r"\Windows\System32");
+        assert_eq!(volume_path("/Windows"), "/Windows");
+        assert_eq!(volume_path("c:"), "");
+        assert_eq!(volume_path("x"), "x");
+    }
+}

@@ -1,0 +1,166 @@
+//! JSON for partition tables (`inspect`'s `partitions`) and directory listings (`ls`).
+
+use serde::Serialize;
+use vhdlint_filesystems::{DirEntry, Special, WofAlgorithm};
+use vhdlint_volumes::{Partition, PartitionTable};
+
+use crate::time::filetime_to_iso;
+use crate::wire::DiagnosticJson;
+
+/// The `partitions` object.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartitionsJson {
+    /// `gpt`, `mbr` or `none`.
+    pub scheme: &'static str,
+    /// Logical sector size the table was read with.
+    pub sector_size: u32,
+    /// GPT disk GUID, or null.
+    pub disk_guid: Option<String>,
+    /// MBR disk signature as 8 hex digits, or null.
+    pub mbr_signature: Option<String>,
+    /// The partitions in table order.
+    pub entries: Vec<PartitionJson>,
+    /// Anomalies the reader tolerated.
+    pub diagnostics: Vec<DiagnosticJson>,
+}
+
+/// One partition.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartitionJson {
+    /// 1-based number (GPT slot, MBR slot, 5+ for logical partitions).
+    pub index: u32,
+    /// `efiSystem`, `microsoftReserved`, `basicData`, `windowsRecovery`, `ldmMetadata`,
+    /// `ldmData`, `storageSpaces`, `biosBoot`, `linux` or `unknown`.
+    pub kind: &'static str,
+    /// GPT type GUID, or null.
+    pub type_guid: Option<String>,
+    /// MBR type byte, or null.
+    pub mbr_type: Option<u8>,
+    /// GPT name, or null.
+    pub name: Option<String>,
+    /// GPT unique partition GUID, or null.
+    pub unique_guid: Option<String>,
+    /// First byte on the disk.
+    pub start_offset: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// GPT attribute bits.
+    pub attributes: u64,
+    /// MBR active (boot) flag.
+    pub active: bool,
+}
+
+impl From<&Partition> for PartitionJson {
+    fn from(p: &Partition) -> Self {
+        PartitionJson {
+            index: p.index,
+            kind: p.kind.as_str(),
+            type_guid: p.type_guid.map(|g| g.to_string()),
+            mbr_type: p.mbr_type,
+            name: p.name.clone(),
+            unique_guid: p.unique_guid.map(|g| g.to_string()),
+            start_offset: p.start_offset,
+            size: p.size,
+            attributes: p.attributes,
+            active: p.active,
+        }
+    }
+}
+
+impl From<&PartitionTable> for PartitionsJson {
+    fn from(t: &PartitionTable) -> Self {
+        PartitionsJson {
+            scheme: t.scheme.as_str(),
+            sector_size: t.sector_size,
+            disk_guid: t.disk_guid.map(|g| g.to_string()),
+            mbr_signature: t.mbr_signature.map(|s| format!("{s:08x}")),
+            entries: t.entries.iter().map(PartitionJson::from).collect(),
+            diagnostics: t.diagnostics.iter().map(DiagnosticJson::from).collect(),
+        }
+    }
+}
+
+/// The `ls` document.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListingJson {
+    /// Schema version.
+    pub schema_version: u32,
+    /// The image.
+    pub image: String,
+    /// Partition index of the volume listed (null for a bare volume).
+    pub partition: Option<u32>,
+    /// `ntfs` or `fat`.
+    pub filesystem: &'static str,
+    /// The directory listed, as given.
+    pub path: String,
+    /// Its entries, sorted by name.
+    pub entries: Vec<EntryJson>,
+}
+
+/// One directory entry.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryJson {
+    /// Long name.
+    pub name: String,
+    /// `dir` or `file`.
+    #[serde(rename = "type")]
+    pub entry_type: &'static str,
+    /// Size of the unnamed stream in bytes.
+    pub size: u64,
+    /// Raw FILE_ATTRIBUTE_* bits.
+    pub attributes: u32,
+    /// Creation time (UTC, ISO 8601), or null.
+    pub created: Option<String>,
+    /// Last write time, or null.
+    pub modified: Option<String>,
+    /// Last access time, or null.
+    pub accessed: Option<String>,
+    /// Reparse tag as `0x…`, or null.
+    pub reparse_tag: Option<String>,
+    /// Alternate data stream names.
+    pub streams: Vec<String>,
+    /// Why the bytes are not plain content (`compressed`, `wofCompressed`, `encrypted`,
+    /// `reparse:<kind>`), or null.
+    pub special: Option<String>,
+}
+
+impl From<&DirEntry> for EntryJson {
+    fn from(e: &DirEntry) -> Self {
+        EntryJson {
+            name: e.name.clone(),
+            entry_type: if e.is_dir { "dir" } else { "file" },
+            size: e.size,
+            attributes: e.attributes,
+            created: e.created.and_then(filetime_to_iso),
+            modified: e.modified.and_then(filetime_to_iso),
+            accessed: e.accessed.and_then(filetime_to_iso),
+            reparse_tag: e.reparse_tag.map(|t| format!("{t:#010x}")),
+            streams: e.streams.clone(),
+            special: e.special.map(special_name),
+        }
+    }
+}
+
+/// Stable text for a [`Special`].
+pub fn special_name(s: Special) -> String {
+    match s {
+        Special::Compressed => "compressed".into(),
+        Special::WofCompressed { algorithm } => format!(
+            "wofCompressed:{}",
+            match algorithm {
+                WofAlgorithm::Xpress4k => "xpress4k".to_string(),
+                WofAlgorithm::Lzx => "lzx".into(),
+                WofAlgorithm::Xpress8k => "xpress8k".into(),
+                WofAlgorithm::Xpress16k => "xpress16k".into(),
+                WofAlgorithm::Wim => "wim".into(),
+                WofAlgorithm::Unknown(n) => format!("unknown{n}"),
+            }
+        ),
+        Special::Encrypted => "encrypted".into(),
+        Special::Reparse { kind, .. } => format!("reparse:{}", kind.as_str()),
+    }
+}

@@ -1,0 +1,130 @@
+//! `ls` and `cat`: files of a volume in the image.
+
+use std::io::Write;
+use std::path::Path;
+
+use vhdlint_container::ReadAt;
+use vhdlint_filesystems::image::{volume_path, Image, Volume};
+use vhdlint_filesystems::{FileData, FsError};
+use vhdlint_report::volumes::{special_name, EntryJson, ListingJson};
+use vhdlint_report::wire::SCHEMA_VERSION;
+
+use crate::{image_error, open_image, ImageFailure, Outcome};
+
+/// Bytes copied per read by `cat`.
+const CAT_CHUNK: u64 = 1 << 20;
+
+fn pick_volume<'a>(
+    img: &'a Image,
+    image: &Path,
+    partition: Option<u32>,
+) -> anyhow::Result<&'a Volume> {
+    match partition {
+        Some(n) => img.volume(n),
+        None => img.default_volume(),
+    }
+    .map_err(|e| image_error(image, e))
+}
+
+/// A missing path is the user's mistake (exit 2); anything else about the volume is the image's.
+fn fs_error(image: &Path, e: FsError) -> anyhow::Error {
+    match e {
+        FsError::NotFound { .. }
+        | FsError::NotADirectory { .. }
+        | FsError::IsADirectory { .. }
+        | FsError::StreamNotFound { .. }
+        | FsError::InvalidPath { .. } => anyhow::anyhow!("{}: {e}", image.display()),
+        _ => ImageFailure(format!("{}: {e}", image.display())).into(),
+    }
+}
+
+pub(crate) fn ls(
+    image: &Path,
+    path: &str,
+    partition: Option<u32>,
+    json: bool,
+) -> anyhow::Result<Outcome> {
+    let img = open_image(image)?;
+    let volume = pick_volume(&img, image, partition)?;
+    let fs = volume.fs().map_err(|e| image_error(image, e))?;
+    let mut entries = fs.list(volume_path(path)).map_err(|e| fs_error(image, e))?;
+    entries.sort_by_key(|e| e.name.to_lowercase());
+    let mut out = std::io::stdout().lock();
+    if json {
+        let doc = ListingJson {
+            schema_version: SCHEMA_VERSION,
+            image: image.display().to_string(),
+            partition: volume.index(),
+            filesystem: fs.kind().as_str(),
+            path: path.to_string(),
+            entries: entries.iter().map(EntryJson::from).collect(),
+        };
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+    } else {
+        for e in &entries {
+            let j = EntryJson::from(e);
+            let mut flags = Vec::new();
+            if let Some(s) = e.special {
+                flags.push(special_name(s));
+            }
+            for s in &e.streams {
+                flags.push(format!(":{s}"));
+            }
+            writeln!(
+                out,
+                "{} {:>12} {:20} {}{}{}",
+                if e.is_dir { 'd' } else { '-' },
+                e.size,
+                j.modified.as_deref().unwrap_or("-"),
+                e.name,
+                if e.is_dir { "/" } else { "" },
+                if flags.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", flags.join(" "))
+                }
+            )?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+pub(crate) fn cat(
+    image: &Path,
+    path: &str,
+    partition: Option<u32>,
+    stream: Option<&str>,
+) -> anyhow::Result<Outcome> {
+    let img = open_image(image)?;
+    let volume = pick_volume(&img, image, partition)?;
+    let fs = volume.fs().map_err(|e| image_error(image, e))?;
+    let data = match fs
+        .open(volume_path(path), stream)
+        .map_err(|e| fs_error(image, e))?
+    {
+        FileData::Content(d) => d,
+        FileData::Unreadable(special) => {
+            return Err(ImageFailure(format!(
+                "{}: {path} cannot be read as content: it is {}",
+                image.display(),
+                special_name(special)
+            ))
+            .into())
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let len = data.len();
+    let mut buf = vec![0u8; usize::try_from(CAT_CHUNK.min(len)).unwrap_or(0)];
+    let mut offset = 0u64;
+    while offset < len {
+        let n = usize::try_from((len - offset).min(CAT_CHUNK)).unwrap_or(0);
+        let chunk = buf.get_mut(..n).unwrap_or_default();
+        data.read_at(offset, chunk)
+            .map_err(|e| ImageFailure(format!("{}: {path}: {e}", image.display())))?;
+        out.write_all(chunk)?;
+        offset += n as u64;
+    }
+    out.flush()?;
+    Ok(Outcome::Ok)
+}

@@ -1,1 +1,53 @@
 //! A lazy, read-only Windows registry hive reader with transaction-log replay, and BCD.
+//!
+//! Hives are read cell by cell through the positional-read trait [`ReadAt`]: asking five values
+//! of a 120 MB hive reads kilobytes. A dirty hive's `.LOG1`/`.LOG2` (new `HvLE` format, Marvin32
+//! hashed, dual logging) or old-format `.LOG` (`DIRT` vector) are replayed into an in-memory
+//! overlay, never into a file. Every size, count and walk is bounded by a named constant, and
+//! hostile bytes give an error naming the structure and its hive offset, never a panic.
+//! The format follows msuhanov's "Windows registry file format specification".
+//!
+//! # Getting started
+//! 1. [`Hive::open`] a source (the hive file), with its [`HiveLogs`] and [`HiveOptions`].
+//! 2. Look at [`Hive::status`]: dirty, logs replayed, diagnostics.
+//! 3. [`Hive::key`] a path, then [`Key::value`] and [`Value::data`].
+//! 4. For a SYSTEM hive, [`current_control_set`]; for a BCD store, [`BcdStore::read`].
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use vhdlint_container::FileSource;
+//! use vhdlint_registry::{Hive, HiveLogs, HiveOptions, ValueData};
+//! let file = Arc::new(FileSource::open(std::path::Path::new("SYSTEM"))?);
+//! let hive = Hive::open(file, HiveLogs::none(), HiveOptions::default())?;
+//! if let Some(select) = hive.key("Select")? {
+//!     if let Some(v) = select.value("Current")? {
+//!         if let ValueData::Dword(n) = v.data()? {
+//!             println!("ControlSet{n:03}, dirty: {}", hive.status().dirty);
+//!         }
+//!     }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod base_block;
+pub mod bcd;
+pub mod control_set;
+pub mod error;
+pub mod hive;
+pub mod key;
+pub mod log_replay;
+pub mod marvin;
+pub mod value;
+
+pub use base_block::HiveBaseBlock;
+pub use bcd::{BcdElement, BcdObject, BcdStore};
+pub use control_set::{current_control_set, ControlSet, ControlSetSource};
+pub use error::{RegistryError, Result};
+pub use hive::{Hive, HiveLogs, HiveOptions, HiveStatus, RecoveredHive};
+pub use key::Key;
+pub use log_replay::{LogFormat, LogSlot};
+pub use value::{Value, ValueData};
+pub use vhdlint_container::{Diagnostic, ReadAt};

@@ -1,0 +1,458 @@
+//! Key nodes (`nk`) and subkey lists (`lf`, `lh`, `li`, `ri`) (spec §Key node, §Subkeys list).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use vhdlint_container::bytes::{le_u16, le_u32, le_u64, lossy, slice};
+
+use crate::base_block::BASE_BLOCK_LEN;
+use crate::error::{RegistryError, Result};
+use crate::hive::{HiveInner, CELL_NIL};
+use crate::value::Value;
+
+/// Most subkeys read from one key's subkey lists. Windows allows far fewer in practice (the
+/// largest real keys, e.g. `Classes`, hold a few 10^5); bounds a hostile list's output.
+pub const MAX_SUBKEYS: usize = 1 << 20;
+/// Most values read from one key's value list (same reasoning as [`MAX_SUBKEYS`]).
+pub const MAX_VALUES: u32 = 1 << 20;
+/// Deepest nesting of subkey lists: a key's list is a leaf (`lf`/`lh`/`li`) or an index root
+/// (`ri`) of leaves (spec §Index root), so 2; a little slack for tolerant readers.
+pub const MAX_LIST_DEPTH: u32 = 4;
+/// Deepest key below the root: Windows limits the registry tree to 512 levels (Microsoft,
+/// "Registry element size limits"). Reading a subkey deeper than this is a loop.
+pub const MAX_KEY_DEPTH: usize = 512;
+
+/// Key-node flag: the name is stored in "compressed" (Latin-1) form (spec §Key node, `KEY_COMP_NAME`).
+pub const KEY_COMP_NAME: u16 = 0x20;
+/// Size of the fixed part of a key node, up to the name (spec §Key node).
+const NK_FIXED: usize = 76;
+
+/// Hint stored beside a subkey-list entry; used only to try likely entries first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hint {
+    None,
+    /// `lf`: the first four name characters.
+    Lf([u8; 4]),
+    /// `lh`: the uppercase name hash.
+    Lh(u32),
+}
+
+/// A registry key (an `nk` cell), bound to its hive.
+#[derive(Clone)]
+pub struct Key {
+    hive: Arc<HiveInner>,
+    offset: u32,
+    ancestors: Arc<Vec<u32>>,
+    name: String,
+    flags: u16,
+    last_written: u64,
+    subkey_count: u32,
+    subkey_list: u32,
+    value_count: u32,
+    value_list: u32,
+    security: u32,
+    class_offset: u32,
+    class_len: u16,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Key")
+            .field("name", &self.name)
+            .field("offset", &self.offset)
+            .field("subkey_count", &self.subkey_count)
+            .field("value_count", &self.value_count)
+            .finish()
+    }
+}
+
+impl Key {
+    /// Reads the key node at hive-bins offset `offset`, reached through `ancestors`.
+    pub(crate) fn read(
+        hive: &Arc<HiveInner>,
+        offset: u32,
+        ancestors: Arc<Vec<u32>>,
+    ) -> Result<Key> {
+        const S: &str = "key node (nk)";
+        let file_off = BASE_BLOCK_LEN + u64::from(offset);
+        let d = hive.cell(offset, S)?;
+        if d.len() < NK_FIXED {
+            return Err(RegistryError::Truncated {
+                structure: S,
+                offset: file_off,
+                needed: NK_FIXED as u64,
+                available: d.len() as u64,
+            });
+        }
+        let sig = slice(&d, 0, 2);
+        if sig != b"nk" {
+            return Err(RegistryError::InvalidSignature {
+                structure: S,
+                offset: file_off,
+                expected: "nk",
+                actual: lossy(sig),
+            });
+        }
+        let flags = le_u16(&d, 2);
+        let name_len = usize::from(le_u16(&d, 72));
+        let raw_name = d
+            .get(NK_FIXED..NK_FIXED + name_len)
+            .ok_or(RegistryError::Truncated {
+                structure: S,
+                offset: file_off,
+                needed: (NK_FIXED + name_len) as u64,
+                available: d.len() as u64,
+            })?;
+        let name = decode_name(raw_name, flags & KEY_COMP_NAME != 0);
+        Ok(Key {
+            hive: Arc::clone(hive),
+            offset,
+            ancestors,
+            name,
+            flags,
+            last_written: le_u64(&d, 4),
+            subkey_count: le_u32(&d, 20),
+            subkey_list: le_u32(&d, 28),
+            value_count: le_u32(&d, 36),
+            value_list: le_u32(&d, 40),
+            security: le_u32(&d, 44),
+            class_offset: le_u32(&d, 48),
+            class_len: le_u16(&d, 74),
+        })
+    }
+
+    /// The key's name (the root's name is whatever the hive's creator chose).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Offset of the key's cell, relative to the start of the hive bins.
+    pub fn offset(&self) -> u32 {
+        self.offset
+    }
+
+    /// Offset of the key's cell in the hive file.
+    pub fn file_offset(&self) -> u64 {
+        BASE_BLOCK_LEN + u64::from(self.offset)
+    }
+
+    /// Last-written time (FILETIME: 100 ns since 1601-01-01 UTC).
+    pub fn last_written(&self) -> u64 {
+        self.last_written
+    }
+
+    /// Key-node flags (spec §Key node, e.g. [`KEY_COMP_NAME`], 0x4 root key).
+    pub fn flags(&self) -> u16 {
+        self.flags
+    }
+
+    /// Number of (stable) subkeys the key node records.
+    pub fn subkey_count(&self) -> u32 {
+        self.subkey_count
+    }
+
+    /// Number of values the key node records.
+    pub fn value_count(&self) -> u32 {
+        self.value_count
+    }
+
+    /// Offset of the key's security (`sk`) cell, if any (not parsed).
+    pub fn security_offset(&self) -> Option<u32> {
+        (self.security != CELL_NIL).then_some(self.security)
+    }
+
+    /// Levels below the root (0 for the root).
+    pub fn depth(&self) -> usize {
+        self.ancestors.len()
+    }
+
+    /// The class name (UTF-16LE), if the key has one.
+    pub fn class_name(&self) -> Result<Option<String>> {
+        if self.class_offset == CELL_NIL || self.class_len == 0 {
+            return Ok(None);
+        }
+        let d = self.hive.cell(self.class_offset, "class name")?;
+        let len = usize::from(self.class_len);
+        let raw = d.get(..len).ok_or(RegistryError::Truncated {
+            structure: "class name",
+            offset: BASE_BLOCK_LEN + u64::from(self.class_offset),
+            needed: len as u64,
+            available: d.len() as u64,
+        })?;
+        Ok(Some(decode_name(raw, false)))
+    }
+
+    /// The entries of the key's subkey lists, in list order.
+    fn subkey_entries(&self) -> Result<Vec<(u32, Hint)>> {
+        let mut out = Vec::new();
+        if self.subkey_count == 0 || self.subkey_list == CELL_NIL {
+            return Ok(out);
+        }
+        let mut visited = HashSet::new();
+        collect_list(&self.hive, self.subkey_list, 0, &mut visited, &mut out)?;
+        Ok(out)
+    }
+
+    fn child(&self, offset: u32) -> Result<Key> {
+        if offset == self.offset || self.ancestors.contains(&offset) {
+            return Err(RegistryError::LoopDetected {
+                structure: "key node (nk)",
+                offset: BASE_BLOCK_LEN + u64::from(offset),
+            });
+        }
+        if self.ancestors.len() >= MAX_KEY_DEPTH {
+            return Err(RegistryError::TooLarge {
+                structure: "key node (nk)",
+                offset: BASE_BLOCK_LEN + u64::from(offset),
+                what: "key depth",
+                actual: self.ancestors.len() as u64 + 1,
+                limit: MAX_KEY_DEPTH as u64,
+            });
+        }
+        let mut chain = Vec::with_capacity(self.ancestors.len() + 1);
+        chain.extend_from_slice(&self.ancestors);
+        chain.push(self.offset);
+        Key::read(&self.hive, offset, Arc::new(chain))
+    }
+
+    /// All subkeys, in list order (sorted by uppercase name in a well-formed hive).
+    pub fn subkeys(&self) -> Result<Vec<Key>> {
+        let entries = self.subkey_entries()?;
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut chain = Vec::with_capacity(self.ancestors.len() + 1);
+        chain.extend_from_slice(&self.ancestors);
+        chain.push(self.offset);
+        let chain = Arc::new(chain);
+        if self.ancestors.len() >= MAX_KEY_DEPTH {
+            return Err(RegistryError::TooLarge {
+                structure: "key node (nk)",
+                offset: self.file_offset(),
+                what: "key depth",
+                actual: self.ancestors.len() as u64 + 1,
+                limit: MAX_KEY_DEPTH as u64,
+            });
+        }
+        let mut seen = HashSet::with_capacity(entries.len());
+        let mut keys = Vec::with_capacity(entries.len());
+        for (off, _) in entries {
+            if off == self.offset || chain.contains(&off) || !seen.insert(off) {
+                return Err(RegistryError::LoopDetected {
+                    structure: "subkey list entry",
+                    offset: BASE_BLOCK_LEN + u64::from(off),
+                });
+            }
+            keys.push(Key::read(&self.hive, off, Arc::clone(&chain))?);
+        }
+        Ok(keys)
+    }
+
+    /// The subkey called `name` (case-insensitive). Entries whose `lf`/`lh` hint matches are
+    /// tried first; a miss still checks every entry, so a wrong hint never hides a key.
+    pub fn subkey(&self, name: &str) -> Result<Option<Key>> {
+        let entries = self.subkey_entries()?;
+        let (likely, rest): (Vec<_>, Vec<_>) = entries
+            .into_iter()
+            .partition(|(_, h)| hint_matches(*h, name));
+        for (off, _) in likely.into_iter().chain(rest) {
+            let key = self.child(off)?;
+            if names_equal(key.name(), name) {
+                return Ok(Some(key));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Offsets of the key's value cells.
+    fn value_offsets(&self) -> Result<Vec<u32>> {
+        const S: &str = "value list";
+        if self.value_count == 0 || self.value_list == CELL_NIL {
+            return Ok(Vec::new());
+        }
+        let file_off = BASE_BLOCK_LEN + u64::from(self.value_list);
+        if self.value_count > MAX_VALUES {
+            return Err(RegistryError::TooLarge {
+                structure: S,
+                offset: file_off,
+                what: "value count",
+                actual: u64::from(self.value_count),
+                limit: u64::from(MAX_VALUES),
+            });
+        }
+        let d = self.hive.cell(self.value_list, S)?;
+        let needed = u64::from(self.value_count) * 4;
+        if needed > d.len() as u64 {
+            return Err(RegistryError::Truncated {
+                structure: S,
+                offset: file_off,
+                needed,
+                available: d.len() as u64,
+            });
+        }
+        Ok((0..self.value_count as usize)
+            .map(|i| le_u32(&d, i * 4))
+            .collect())
+    }
+
+    /// All values, in list order.
+    pub fn values(&self) -> Result<Vec<Value>> {
+        self.value_offsets()?
+            .into_iter()
+            .map(|off| Value::read(&self.hive, off))
+            .collect()
+    }
+
+    /// The value called `name` (case-insensitive; `""` is the default value).
+    pub fn value(&self, name: &str) -> Result<Option<Value>> {
+        for off in self.value_offsets()? {
+            let v = Value::read(&self.hive, off)?;
+            if names_equal(v.name(), name) {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Appends the entries of the subkey list at `list` (recursing through `ri` index roots).
+fn collect_list(
+    hive: &HiveInner,
+    list: u32,
+    depth: u32,
+    visited: &mut HashSet<u32>,
+    out: &mut Vec<(u32, Hint)>,
+) -> Result<()> {
+    const S: &str = "subkey list";
+    let file_off = BASE_BLOCK_LEN + u64::from(list);
+    if depth >= MAX_LIST_DEPTH || !visited.insert(list) {
+        return Err(RegistryError::LoopDetected {
+            structure: S,
+            offset: file_off,
+        });
+    }
+    let d = hive.cell(list, S)?;
+    let sig = slice(&d, 0, 2);
+    let count = usize::from(le_u16(&d, 2));
+    let entry_len = match sig {
+        b"lf" | b"lh" => 8,
+        b"li" | b"ri" => 4,
+        _ => {
+            return Err(RegistryError::InvalidSignature {
+                structure: S,
+                offset: file_off,
+                expected: "lf, lh, li or ri",
+                actual: lossy(sig),
+            })
+        }
+    };
+    let needed = 4 + count * entry_len;
+    if needed > d.len() {
+        return Err(RegistryError::Truncated {
+            structure: S,
+            offset: file_off,
+            needed: needed as u64,
+            available: d.len() as u64,
+        });
+    }
+    for i in 0..count {
+        let at = 4 + i * entry_len;
+        let off = le_u32(&d, at);
+        let hint = match sig {
+            b"lf" => Hint::Lf(vhdlint_container::bytes::array::<4>(&d, at + 4)),
+            b"lh" => Hint::Lh(le_u32(&d, at + 4)),
+            _ => Hint::None,
+        };
+        if sig == b"ri" {
+            collect_list(hive, off, depth + 1, visited, out)?;
+        } else {
+            if out.len() >= MAX_SUBKEYS {
+                return Err(RegistryError::TooLarge {
+                    structure: S,
+                    offset: file_off,
+                    what: "subkey count",
+                    actual: out.len() as u64 + 1,
+                    limit: MAX_SUBKEYS as u64,
+                });
+            }
+            out.push((off, hint));
+        }
+    }
+    Ok(())
+}
+
+/// Decodes a key or value name: Latin-1 when `compressed`, else UTF-16LE (lossy).
+pub(crate) fn decode_name(raw: &[u8], compressed: bool) -> String {
+    if compressed {
+        raw.iter().map(|&b| char::from(b)).collect()
+    } else {
+        let units: Vec<u16> = raw
+            .chunks_exact(2)
+            .map(|c| {
+                u16::from_le_bytes([
+                    c.first().copied().unwrap_or(0),
+                    c.get(1).copied().unwrap_or(0),
+                ])
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    }
+}
+
+/// Case-insensitive name comparison (Unicode uppercase, close to Windows' upcase table).
+pub fn names_equal(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_uppercase)
+        .eq(b.chars().flat_map(char::to_uppercase))
+}
+
+fn upcase_unit(u: u16) -> u32 {
+    char::from_u32(u32::from(u))
+        .and_then(|c| {
+            let mut up = c.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(x), None) if (x as u32) <= 0xFFFF => Some(x as u32),
+                _ => None,
+            }
+        })
+        .unwrap_or(u32::from(u))
+}
+
+/// The `lh` hash of a name (spec §Hash leaf): `h = h * 37 + upcase(c)` over UTF-16 units.
+pub(crate) fn lh_hash(name: &str) -> u32 {
+    name.encode_utf16()
+        .fold(0u32, |h, u| h.wrapping_mul(37).wrapping_add(upcase_unit(u)))
+}
+
+fn hint_matches(hint: Hint, name: &str) -> bool {
+    match hint {
+        Hint::None => false,
+        Hint::Lh(h) => h == lh_hash(name),
+        Hint::Lf(stored) => {
+            let mut want = [0u8; 4];
+            for (slot, u) in want.iter_mut().zip(name.encode_utf16()) {
+                *slot = (u as u8).to_ascii_uppercase();
+            }
+            stored.map(|b| b.to_ascii_uppercase()) == want
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_hashes() {
+        assert!(names_equal("ControlSet001", "CONTROLSET001"));
+        assert!(names_equal("straße", "STRASSE"));
+        assert!(!names_equal("a", "ab"));
+        assert_eq!(decode_name(b"Ab\xe9", true), "Abé");
+        assert_eq!(decode_name(&[0x41, 0, 0x3a9_u16 as u8, 0x03], false), "AΩ");
+        // "A" = 0x41; "AB" = 0x41 * 37 + 0x42.
+        assert_eq!(lh_hash("a"), 0x41);
+        assert_eq!(lh_hash("ab"), 0x41 * 37 + 0x42);
+        assert!(hint_matches(Hint::Lf(*b"Cont"), "control"));
+        assert!(hint_matches(Hint::Lf([b'a', 0, 0, 0]), "A"));
+    }
+}

@@ -1,0 +1,391 @@
+//! Values (`vk`), their data cells and big data (`db`) (spec §Key value, §Big data).
+
+use std::sync::Arc;
+
+use vhdlint_container::bytes::{le_u16, le_u32, lossy, slice};
+
+use crate::base_block::BASE_BLOCK_LEN;
+use crate::error::{RegistryError, Result};
+use crate::hive::HiveInner;
+use crate::key::decode_name;
+
+/// Data bytes one big-data segment holds (spec §Big data: 16344 bytes per segment).
+pub const BIG_DATA_SEGMENT: u64 = 16344;
+/// Largest value data read. Windows documents "available memory" as the limit for the latest
+/// format; real values stay far below (the biggest in SYSTEM/SOFTWARE are a few MiB). Bounds the
+/// allocation a hostile data size can cause.
+pub const MAX_VALUE_DATA: u64 = 64 << 20;
+/// Most big-data segments accepted: enough for [`MAX_VALUE_DATA`].
+pub const MAX_BIG_DATA_SEGMENTS: u64 = MAX_VALUE_DATA.div_ceil(BIG_DATA_SEGMENT);
+
+/// Value-name flag: the name is stored in Latin-1 (spec §Key value, `VALUE_COMP_NAME`).
+pub const VALUE_COMP_NAME: u16 = 0x1;
+/// Data-size bit saying the data (≤ 4 bytes) sits in the data-offset field (spec §Key value).
+pub const DATA_RESIDENT: u32 = 0x8000_0000;
+const VK_FIXED: usize = 20;
+
+/// `REG_NONE`.
+pub const REG_NONE: u32 = 0;
+/// `REG_SZ`.
+pub const REG_SZ: u32 = 1;
+/// `REG_EXPAND_SZ`.
+pub const REG_EXPAND_SZ: u32 = 2;
+/// `REG_BINARY`.
+pub const REG_BINARY: u32 = 3;
+/// `REG_DWORD` (little-endian).
+pub const REG_DWORD: u32 = 4;
+/// `REG_DWORD_BIG_ENDIAN`.
+pub const REG_DWORD_BIG_ENDIAN: u32 = 5;
+/// `REG_LINK`.
+pub const REG_LINK: u32 = 6;
+/// `REG_MULTI_SZ`.
+pub const REG_MULTI_SZ: u32 = 7;
+/// `REG_QWORD` (little-endian).
+pub const REG_QWORD: u32 = 11;
+
+/// A value's data, decoded by its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueData {
+    /// `REG_NONE`: raw bytes.
+    None(Vec<u8>),
+    /// `REG_SZ` (UTF-16LE up to the first NUL).
+    Sz(String),
+    /// `REG_EXPAND_SZ` (UTF-16LE up to the first NUL, unexpanded).
+    ExpandSz(String),
+    /// `REG_BINARY`.
+    Binary(Vec<u8>),
+    /// `REG_DWORD`.
+    Dword(u32),
+    /// `REG_DWORD_BIG_ENDIAN`.
+    DwordBigEndian(u32),
+    /// `REG_MULTI_SZ`: the strings before the terminating empty string.
+    MultiSz(Vec<String>),
+    /// `REG_QWORD`.
+    Qword(u64),
+    /// `REG_LINK` (UTF-16LE, whole data).
+    Link(String),
+    /// Any other type (resource lists, application-defined types), raw.
+    Other {
+        /// The type number.
+        value_type: u32,
+        /// The data.
+        bytes: Vec<u8>,
+    },
+}
+
+/// A registry value (a `vk` cell), bound to its hive.
+#[derive(Clone)]
+pub struct Value {
+    hive: Arc<HiveInner>,
+    offset: u32,
+    name: String,
+    value_type: u32,
+    raw_size: u32,
+    data_offset: u32,
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Value")
+            .field("name", &self.name)
+            .field("type", &self.value_type)
+            .field("size", &self.data_size())
+            .finish()
+    }
+}
+
+impl Value {
+    pub(crate) fn read(hive: &Arc<HiveInner>, offset: u32) -> Result<Value> {
+        const S: &str = "key value (vk)";
+        let file_off = BASE_BLOCK_LEN + u64::from(offset);
+        let d = hive.cell(offset, S)?;
+        if d.len() < VK_FIXED {
+            return Err(RegistryError::Truncated {
+                structure: S,
+                offset: file_off,
+                needed: VK_FIXED as u64,
+                available: d.len() as u64,
+            });
+        }
+        let sig = slice(&d, 0, 2);
+        if sig != b"vk" {
+            return Err(RegistryError::InvalidSignature {
+                structure: S,
+                offset: file_off,
+                expected: "vk",
+                actual: lossy(sig),
+            });
+        }
+        let name_len = usize::from(le_u16(&d, 2));
+        let flags = le_u16(&d, 16);
+        let raw_name = d
+            .get(VK_FIXED..VK_FIXED + name_len)
+            .ok_or(RegistryError::Truncated {
+                structure: S,
+                offset: file_off,
+                needed: (VK_FIXED + name_len) as u64,
+                available: d.len() as u64,
+            })?;
+        Ok(Value {
+            hive: Arc::clone(hive),
+            offset,
+            name: decode_name(raw_name, flags & VALUE_COMP_NAME != 0),
+            value_type: le_u32(&d, 12),
+            raw_size: le_u32(&d, 4),
+            data_offset: le_u32(&d, 8),
+        })
+    }
+
+    /// The value's name (`""` for the default value).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The type number (`REG_SZ` = 1, …), as stored.
+    pub fn value_type(&self) -> u32 {
+        self.value_type
+    }
+
+    /// Size of the data in bytes.
+    pub fn data_size(&self) -> u32 {
+        self.raw_size & !DATA_RESIDENT
+    }
+
+    /// Offset of the value's cell, relative to the start of the hive bins.
+    pub fn offset(&self) -> u32 {
+        self.offset
+    }
+
+    /// The data bytes: resident in the `vk`, in one cell, or in big-data segments.
+    pub fn raw_data(&self) -> Result<Vec<u8>> {
+        const S: &str = "value data";
+        let vk_off = BASE_BLOCK_LEN + u64::from(self.offset);
+        let size = u64::from(self.data_size());
+        if self.raw_size & DATA_RESIDENT != 0 {
+            if size > 4 {
+                return Err(RegistryError::Invalid {
+                    structure: "key value (vk)",
+                    offset: vk_off,
+                    message: format!("resident data size {size} is larger than 4 bytes"),
+                });
+            }
+            let bytes = self.data_offset.to_le_bytes();
+            return Ok(bytes.get(..size as usize).unwrap_or(&[]).to_vec());
+        }
+        if size == 0 {
+            return Ok(Vec::new());
+        }
+        if size > MAX_VALUE_DATA {
+            return Err(RegistryError::TooLarge {
+                structure: "key value (vk)",
+                offset: vk_off,
+                what: "data size",
+                actual: size,
+                limit: MAX_VALUE_DATA,
+            });
+        }
+        let cell = self.hive.cell(self.data_offset, S)?;
+        let cell_off = BASE_BLOCK_LEN + u64::from(self.data_offset);
+        if size > BIG_DATA_SEGMENT && self.hive.minor_version >= 4 && slice(&cell, 0, 2) == b"db" {
+            return self.big_data(&cell, cell_off, size);
+        }
+        let mut cell = cell;
+        if (cell.len() as u64) < size {
+            return Err(RegistryError::Truncated {
+                structure: S,
+                offset: cell_off,
+                needed: size,
+                available: cell.len() as u64,
+            });
+        }
+        cell.truncate(size as usize);
+        Ok(cell)
+    }
+
+    fn big_data(&self, db: &[u8], db_off: u64, size: u64) -> Result<Vec<u8>> {
+        const S: &str = "big data (db)";
+        let count = u64::from(le_u16(db, 2));
+        let list = le_u32(db, 4);
+        if db.len() < 8 {
+            return Err(RegistryError::Truncated {
+                structure: S,
+                offset: db_off,
+                needed: 8,
+                available: db.len() as u64,
+            });
+        }
+        if count > MAX_BIG_DATA_SEGMENTS {
+            return Err(RegistryError::TooLarge {
+                structure: S,
+                offset: db_off,
+                what: "segment count",
+                actual: count,
+                limit: MAX_BIG_DATA_SEGMENTS,
+            });
+        }
+        let needed_segments = size.div_ceil(BIG_DATA_SEGMENT);
+        if count < needed_segments {
+            return Err(RegistryError::Invalid {
+                structure: S,
+                offset: db_off,
+                message: format!(
+                    "{count} segments cannot hold {size} bytes ({needed_segments} needed)"
+                ),
+            });
+        }
+        let list_off = BASE_BLOCK_LEN + u64::from(list);
+        let segs = self.hive.cell(list, "big data segment list")?;
+        if (segs.len() as u64) < count * 4 {
+            return Err(RegistryError::Truncated {
+                structure: "big data segment list",
+                offset: list_off,
+                needed: count * 4,
+                available: segs.len() as u64,
+            });
+        }
+        let mut out = Vec::new();
+        out.try_reserve_exact(size as usize)
+            .map_err(|_| RegistryError::TooLarge {
+                structure: S,
+                offset: db_off,
+                what: "data size",
+                actual: size,
+                limit: MAX_VALUE_DATA,
+            })?;
+        for i in 0..needed_segments as usize {
+            let seg = le_u32(&segs, i * 4);
+            let data = self.hive.cell(seg, "big data segment")?;
+            let want = (size - out.len() as u64).min(BIG_DATA_SEGMENT) as usize;
+            let part = data.get(..want).ok_or(RegistryError::Truncated {
+                structure: "big data segment",
+                offset: BASE_BLOCK_LEN + u64::from(seg),
+                needed: want as u64,
+                available: data.len() as u64,
+            })?;
+            out.extend_from_slice(part);
+        }
+        Ok(out)
+    }
+
+    /// The data decoded by type; any type not listed in [`ValueData`] comes back as `Other`.
+    pub fn data(&self) -> Result<ValueData> {
+        let bytes = self.raw_data()?;
+        decode(
+            self.value_type,
+            bytes,
+            BASE_BLOCK_LEN + u64::from(self.offset),
+        )
+    }
+}
+
+fn utf16_units(bytes: &[u8]) -> Vec<u16> {
+    bytes
+        .chunks_exact(2)
+        .map(|c| {
+            u16::from_le_bytes([
+                c.first().copied().unwrap_or(0),
+                c.get(1).copied().unwrap_or(0),
+            ])
+        })
+        .collect()
+}
+
+/// Decodes `bytes` of type `value_type` (the vk at `vk_off` for errors).
+pub fn decode(value_type: u32, bytes: Vec<u8>, vk_off: u64) -> Result<ValueData> {
+    let short = |needed: u64, len: usize| RegistryError::Truncated {
+        structure: "value data",
+        offset: vk_off,
+        needed,
+        available: len as u64,
+    };
+    Ok(match value_type {
+        REG_NONE => ValueData::None(bytes),
+        REG_SZ => ValueData::Sz(vhdlint_container::bytes::utf16le(&bytes)),
+        REG_EXPAND_SZ => ValueData::ExpandSz(vhdlint_container::bytes::utf16le(&bytes)),
+        REG_BINARY => ValueData::Binary(bytes),
+        REG_DWORD => {
+            let a = <[u8; 4]>::try_from(bytes.get(..4).ok_or(short(4, bytes.len()))?)
+                .map_err(|_| short(4, bytes.len()))?;
+            ValueData::Dword(u32::from_le_bytes(a))
+        }
+        REG_DWORD_BIG_ENDIAN => {
+            let a = <[u8; 4]>::try_from(bytes.get(..4).ok_or(short(4, bytes.len()))?)
+                .map_err(|_| short(4, bytes.len()))?;
+            ValueData::DwordBigEndian(u32::from_be_bytes(a))
+        }
+        REG_QWORD => {
+            let a = <[u8; 8]>::try_from(bytes.get(..8).ok_or(short(8, bytes.len()))?)
+                .map_err(|_| short(8, bytes.len()))?;
+            ValueData::Qword(u64::from_le_bytes(a))
+        }
+        REG_LINK => ValueData::Link(String::from_utf16_lossy(&utf16_units(&bytes))),
+        REG_MULTI_SZ => {
+            let units = utf16_units(&bytes);
+            let mut strings = Vec::new();
+            for part in units.split(|&u| u == 0) {
+                if part.is_empty() {
+                    break; // The empty string ends the list.
+                }
+                strings.push(String::from_utf16_lossy(part));
+            }
+            ValueData::MultiSz(strings)
+        }
+        other => ValueData::Other {
+            value_type: other,
+            bytes,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(s: &str) -> Vec<u8> {
+        s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    #[test]
+    fn decodes_every_type() {
+        assert_eq!(
+            decode(REG_SZ, utf16("abc\0junk"), 0).unwrap(),
+            ValueData::Sz("abc".into())
+        );
+        assert_eq!(
+            decode(REG_MULTI_SZ, utf16("a\0bb\0ccc\0\0"), 0).unwrap(),
+            ValueData::MultiSz(vec!["a".into(), "bb".into(), "ccc".into()])
+        );
+        assert_eq!(
+            decode(REG_MULTI_SZ, utf16("x\0y"), 0).unwrap(),
+            ValueData::MultiSz(vec!["x".into(), "y".into()])
+        );
+        assert_eq!(
+            decode(REG_DWORD, vec![1, 0, 0, 0], 0).unwrap(),
+            ValueData::Dword(1)
+        );
+        assert_eq!(
+            decode(REG_DWORD_BIG_ENDIAN, vec![0, 0, 0, 1], 0).unwrap(),
+            ValueData::DwordBigEndian(1)
+        );
+        assert_eq!(
+            decode(REG_QWORD, 7u64.to_le_bytes().to_vec(), 0).unwrap(),
+            ValueData::Qword(7)
+        );
+        assert_eq!(
+            decode(99, vec![1], 0).unwrap(),
+            ValueData::Other {
+                value_type: 99,
+                bytes: vec![1]
+            }
+        );
+        assert!(matches!(
+            decode(REG_DWORD, vec![1], 0x1020),
+            Err(RegistryError::Truncated {
+                offset: 0x1020,
+                needed: 4,
+                available: 1,
+                ..
+            })
+        ));
+    }
+}

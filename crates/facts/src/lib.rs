@@ -1,0 +1,50 @@
+//! The typed facts vhdlint gathers from a Windows VM disk image, each with its evidence.
+//!
+//! This crate is the model only: the gathering code (container → partitions → NTFS → hives)
+//! fills an [`ImageFacts`], and `vhdlint-policy` judges it. Every fact is a [`Fact`]: a value plus
+//! the [`Evidence`] that produced it (hive + key + value, file path, partition entry, container
+//! field), so a reviewer can check each one. The serialized form (camelCase) is the `facts`
+//! object of `vhdlint inspect --format json` and of `check` output: a stable public contract.
+//!
+//! # Getting started
+//! 1. Build an [`ImageFacts`] (the gatherer does; tests build one by hand).
+//! 2. For Windows, fill the raw registry facts of [`WindowsFacts`], then call
+//!    [`WindowsFacts::fill_identity`] to derive `osName`, `version`, `versionLabel` and
+//!    `multiSession` with [`os_identity`] (which knows the Windows 11 / Server build pitfalls).
+//! 3. Serialize it with serde, or hand it to `vhdlint_policy::evaluate`.
+//!
+//! ```no_run
+//! use vhdlint_facts::{Evidence, Fact, ImageFacts, WindowsFacts};
+//! let key = r"Microsoft\Windows NT\CurrentVersion";
+//! let mut w = WindowsFacts::default();
+//! w.current_build = Fact::new(
+//!     Some(22631),
+//!     Evidence::registry("SOFTWARE", key, "CurrentBuildNumber", Some("22631".into())),
+//! );
+//! w.major_version = Fact::new(
+//!     Some(10),
+//!     Evidence::registry("SOFTWARE", key, "CurrentMajorVersionNumber", Some("0xa".into())),
+//! );
+//! w.fill_identity();
+//! let facts = ImageFacts { windows: Some(w), ..ImageFacts::default() };
+//! println!("{:?}", facts.windows.map(|w| w.os_name.value));
+//! ```
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod evidence;
+pub mod identity;
+pub mod model;
+
+pub use evidence::{Evidence, Fact};
+pub use identity::{
+    classify_edition, client_version_label, os_identity, EditionClass, OsFamily, OsIdentity,
+    OsInputs, CLIENT_BUILDS, FIRST_WINDOWS_10_BUILD, FIRST_WINDOWS_11_BUILD, SERVER_BUILDS,
+};
+pub use model::{
+    AnswerFile, BootFacts, ContainerDiagnostic, ContainerFacts, ContainerFormat, DiskType,
+    Generation, GenerationFact, HiveFacts, ImageFacts, PartitionEntry, PartitionFacts,
+    PartitionKind, PartitionScheme, Problem, ProblemKind, ReservedStorage, WindowsFacts, GIB,
+    IMAGE_STATE_GENERALIZED_OOBE, MIB, VHD_FOOTER_SIZE,
+};

@@ -1,0 +1,408 @@
+//! Facts values for the policy tests: a good Windows 11 23H2 Enterprise image, and one mutation
+//! per rule.
+
+#![allow(dead_code)]
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use vhdlint_facts::*;
+use vhdlint_policy::{Date, Options, Profile};
+
+pub const CV: &str = r"Microsoft\Windows NT\CurrentVersion";
+
+/// The date the matrix is judged at: 23H2 in servicing, Windows 11 21H2 past it.
+pub fn as_of() -> Date {
+    Date::parse("2025-06-01").unwrap()
+}
+
+pub fn options(profile: Profile) -> Options {
+    Options::new(profile, as_of())
+}
+
+fn sz(key: &str, value: &str, data: &str) -> Evidence {
+    Evidence::registry("SOFTWARE", key, value, Some(data.to_owned()))
+}
+
+fn sys(key: &str, value: &str, data: &str) -> Evidence {
+    Evidence::registry("SYSTEM", key, value, Some(data.to_owned()))
+}
+
+/// A good Windows 11 23H2 Enterprise, generalized, fixed 64 GiB VHD, Gen2 image: no rule fires.
+pub fn good() -> ImageFacts {
+    let virtual_size = 64 * GIB;
+    let container = ContainerFacts {
+        format: Fact::new(
+            ContainerFormat::Vhd,
+            Evidence::container("footer.cookie", Some(virtual_size), "conectix"),
+        ),
+        disk_type: Fact::new(
+            DiskType::Fixed,
+            Evidence::container("footer.diskType", Some(virtual_size + 60), "2"),
+        ),
+        virtual_size: Fact::new(
+            virtual_size,
+            Evidence::container(
+                "footer.currentSize",
+                Some(virtual_size + 48),
+                virtual_size.to_string(),
+            ),
+        ),
+        file_size: Fact::new(
+            virtual_size + 512,
+            Evidence::container("fileSize", None, (virtual_size + 512).to_string()),
+        ),
+        logical_sector_size: Fact::bare(512),
+        diagnostics: vec![],
+    };
+    let gpt = |index: u32, kind: PartitionKind, guid: &str, start: u64, size: u64| PartitionEntry {
+        index,
+        kind,
+        type_guid: Some(guid.to_owned()),
+        mbr_type: None,
+        start_offset: start,
+        size,
+        active: false,
+        evidence: vec![Evidence::PartitionEntry {
+            index,
+            offset: 1024 + u64::from(index - 1) * 128,
+            detail: Some(format!("type {guid}")),
+        }],
+    };
+    let partitions = PartitionFacts {
+        scheme: Fact::new(
+            PartitionScheme::Gpt,
+            Evidence::PartitionEntry {
+                index: 0,
+                offset: 512,
+                detail: Some("EFI PART".into()),
+            },
+        ),
+        entries: vec![
+            gpt(
+                1,
+                PartitionKind::EfiSystem,
+                "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
+                MIB,
+                100 * MIB,
+            ),
+            gpt(
+                2,
+                PartitionKind::MicrosoftReserved,
+                "E3C9E316-0B5C-4DB8-817D-F92DF00215AE",
+                101 * MIB,
+                16 * MIB,
+            ),
+            gpt(
+                3,
+                PartitionKind::BasicData,
+                "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7",
+                117 * MIB,
+                64 * GIB - 118 * MIB,
+            ),
+        ],
+    };
+    let esp = Evidence::file(Some(1), r"\EFI\Microsoft\Boot\bootmgfw.efi");
+    let generation = GenerationFact {
+        value: Some(Generation::Gen2),
+        reason: "GPT, ESP partition 1 with bootmgfw.efi, default loader winload.efi".into(),
+        evidence: vec![esp.clone()],
+    };
+    let boot = BootFacts {
+        default_application_path: Fact::new(
+            Some(r"\Windows\system32\winload.efi".into()),
+            Evidence::registry(
+                "BCD",
+                r"Objects\{default}\Elements\12000002",
+                "Element",
+                Some(r"\Windows\system32\winload.efi".into()),
+            ),
+        ),
+        testsigning: Fact::bare(Some(false)),
+        nointegritychecks: Fact::bare(Some(false)),
+        esp_has_bootmgfw: Fact::new(Some(true), esp),
+    };
+    let setup_state = r"Microsoft\Windows\CurrentVersion\Setup\State";
+    let mut w = WindowsFacts {
+        system_root: Fact::new(
+            r"\Windows".into(),
+            Evidence::file(Some(3), r"\Windows\System32\config\SOFTWARE"),
+        ),
+        partition_index: Fact::bare(3),
+        product_name: Fact::new(
+            Some("Windows 10 Enterprise".into()),
+            sz(CV, "ProductName", "Windows 10 Enterprise"),
+        ),
+        edition_id: Fact::new(Some("Enterprise".into()), sz(CV, "EditionID", "Enterprise")),
+        installation_type: Fact::new(Some("Client".into()), sz(CV, "InstallationType", "Client")),
+        product_type: Fact::new(
+            Some("WinNT".into()),
+            sys(
+                r"ControlSet001\Control\ProductOptions",
+                "ProductType",
+                "WinNT",
+            ),
+        ),
+        major_version: Fact::new(Some(10), sz(CV, "CurrentMajorVersionNumber", "0xa")),
+        minor_version: Fact::new(Some(0), sz(CV, "CurrentMinorVersionNumber", "0x0")),
+        current_version: Fact::new(Some("6.3".into()), sz(CV, "CurrentVersion", "6.3")),
+        current_build: Fact::new(Some(22631), sz(CV, "CurrentBuildNumber", "22631")),
+        ubr: Fact::new(Some(4460), sz(CV, "UBR", "0x116c")),
+        display_version: Fact::new(Some("23H2".into()), sz(CV, "DisplayVersion", "23H2")),
+        release_id: Fact::new(Some("2009".into()), sz(CV, "ReleaseId", "2009")),
+        image_state: Fact::new(
+            Some(IMAGE_STATE_GENERALIZED_OOBE.into()),
+            sz(setup_state, "ImageState", IMAGE_STATE_GENERALIZED_OOBE),
+        ),
+        generalized: Fact::with_evidence(
+            true,
+            vec![
+                sz(setup_state, "ImageState", IMAGE_STATE_GENERALIZED_OOBE),
+                Evidence::file(Some(3), r"\Windows\System32\Sysprep\Sysprep_succeeded.tag"),
+            ],
+        ),
+        azure_ad_joined: Fact::new(
+            false,
+            Evidence::registry_key(
+                "SYSTEM",
+                r"ControlSet001\Control\CloudDomainJoin\JoinInfo",
+                false,
+            ),
+        ),
+        aad_login_for_windows: Fact::bare(false),
+        domain_joined: Fact::new(
+            false,
+            Evidence::registry_key("SECURITY", r"Policy\PolPrDmS", false),
+        ),
+        mdm_enrolled: Fact::bare(false),
+        reserved_storage: Fact::new(
+            ReservedStorage::Disabled,
+            sz(
+                r"Microsoft\Windows\CurrentVersion\ReserveManager",
+                "ShippedWithReserves",
+                "0x0",
+            ),
+        ),
+        computer_name: Fact::bare(Some("BUILD-VM".into())),
+        control_set: Fact::new(
+            Some("ControlSet001".into()),
+            sys("Select", "Current", "0x1"),
+        ),
+        answer_files: vec![],
+        cdrom_disabled: Fact::new(false, sys(r"ControlSet001\Services\cdrom", "Start", "0x1")),
+        hives: ["SYSTEM", "SOFTWARE", "SECURITY"]
+            .into_iter()
+            .map(|name| HiveFacts {
+                name: name.into(),
+                dirty: false,
+                logs_replayed: false,
+                evidence: vec![],
+            })
+            .collect(),
+        ..WindowsFacts::default()
+    };
+    w.fill_identity();
+    ImageFacts {
+        container: Some(container),
+        partitions: Some(partitions),
+        generation,
+        boot: Some(boot),
+        windows: Some(w),
+        problems: vec![],
+    }
+}
+
+pub fn windows(f: &mut ImageFacts) -> &mut WindowsFacts {
+    f.windows.as_mut().unwrap()
+}
+
+/// Sets the OS identity values and re-derives the identity facts.
+pub fn set_os(f: &mut ImageFacts, product: &str, edition: &str, build: u32, display: Option<&str>) {
+    let w = windows(f);
+    w.product_name = Fact::new(Some(product.into()), sz(CV, "ProductName", product));
+    w.edition_id = Fact::new(Some(edition.into()), sz(CV, "EditionID", edition));
+    w.current_build = Fact::new(
+        Some(build),
+        sz(CV, "CurrentBuildNumber", &build.to_string()),
+    );
+    w.display_version = Fact::bare(display.map(str::to_owned));
+    w.fill_identity();
+}
+
+/// One facts value per rule, named by the rule it triggers.
+pub fn cases() -> Vec<(&'static str, ImageFacts)> {
+    let mut cases = Vec::new();
+
+    let mut f = good();
+    f.windows = None;
+    f.problems.push(Problem {
+        kind: ProblemKind::BitLocker,
+        message: "partition 3 boot sector OEM id is -FVE-FS-".into(),
+        evidence: vec![Evidence::file(Some(3), r"\ (boot sector offset 3)")],
+    });
+    cases.push(("VL0101", f));
+
+    let mut f = good();
+    let c = f.container.as_mut().unwrap();
+    c.format.value = ContainerFormat::Vhdx;
+    c.disk_type.value = DiskType::Dynamic;
+    c.file_size.value = 9 * GIB;
+    cases.push(("VL0102", f));
+
+    let mut f = good();
+    let c = f.container.as_mut().unwrap();
+    c.virtual_size.value = 127 * GIB;
+    c.file_size.value = 127 * GIB + 512;
+    cases.push(("VL0103", f));
+
+    let mut f = good();
+    f.generation = GenerationFact {
+        value: Some(Generation::Gen1),
+        reason: "MBR, active partition 1 with \\bootmgr, loader winload.exe".into(),
+        evidence: vec![Evidence::file(Some(1), r"\bootmgr")],
+    };
+    let p = f.partitions.as_mut().unwrap();
+    p.scheme.value = PartitionScheme::Mbr;
+    p.entries = vec![PartitionEntry {
+        index: 1,
+        kind: PartitionKind::BasicData,
+        type_guid: None,
+        mbr_type: Some(0x07),
+        start_offset: MIB,
+        size: 64 * GIB - MIB,
+        active: true,
+        evidence: vec![Evidence::PartitionEntry {
+            index: 1,
+            offset: 446,
+            detail: Some("type 0x07, active".into()),
+        }],
+    }];
+    cases.push(("VL0201", f));
+
+    let mut f = good();
+    f.partitions.as_mut().unwrap().entries.push(PartitionEntry {
+        index: 4,
+        kind: PartitionKind::WindowsRecovery,
+        type_guid: Some("DE94BBA4-06D1-4D40-A16A-BFD50179D6AC".into()),
+        mbr_type: None,
+        start_offset: 64 * GIB - 700 * MIB,
+        size: 699 * MIB,
+        active: false,
+        evidence: vec![Evidence::PartitionEntry {
+            index: 4,
+            offset: 1408,
+            detail: None,
+        }],
+    });
+    cases.push(("VL0202", f));
+
+    let mut f = good();
+    set_os(
+        &mut f,
+        "Windows 10 Pro",
+        "Professional",
+        22631,
+        Some("23H2"),
+    );
+    cases.push(("VL0301", f));
+
+    let mut f = good();
+    set_os(
+        &mut f,
+        "Windows 10 Enterprise multi-session",
+        "ServerRdsh",
+        22631,
+        Some("23H2"),
+    );
+    windows(&mut f).product_type = Fact::new(
+        Some("ServerNT".into()),
+        sys(
+            r"ControlSet001\Control\ProductOptions",
+            "ProductType",
+            "ServerNT",
+        ),
+    );
+    windows(&mut f).fill_identity();
+    cases.push(("VL0302", f));
+
+    let mut f = good();
+    set_os(&mut f, "Windows 10 Enterprise", "Enterprise", 17763, None);
+    windows(&mut f).release_id.value = Some("1809".into());
+    windows(&mut f).fill_identity();
+    cases.push(("VL0303", f));
+
+    let mut f = good();
+    set_os(&mut f, "Windows 10 Enterprise", "Enterprise", 22000, None);
+    cases.push(("VL0304", f));
+
+    let mut f = good();
+    let w = windows(&mut f);
+    w.image_state = Fact::new(
+        Some("IMAGE_STATE_COMPLETE".into()),
+        sz(
+            r"Microsoft\Windows\CurrentVersion\Setup\State",
+            "ImageState",
+            "IMAGE_STATE_COMPLETE",
+        ),
+    );
+    w.generalized = Fact::bare(false);
+    cases.push(("VL0401", f));
+
+    let mut f = good();
+    windows(&mut f).azure_ad_joined = Fact::new(
+        true,
+        Evidence::registry_key(
+            "SYSTEM",
+            r"ControlSet001\Control\CloudDomainJoin\JoinInfo\0A1B2C",
+            true,
+        ),
+    );
+    cases.push(("VL0501", f));
+
+    let mut f = good();
+    windows(&mut f).domain_joined = Fact::new(
+        true,
+        Evidence::registry(
+            "SECURITY",
+            r"Policy\PolPrDmS",
+            "",
+            Some("S-1-5-21-1-2-3".into()),
+        ),
+    );
+    cases.push(("VL0502", f));
+
+    let mut f = good();
+    windows(&mut f).answer_files.push(AnswerFile {
+        path: r"\Windows\Panther\unattend.xml".into(),
+        computer_name: Some("BUILD01".into()),
+        evidence: vec![Evidence::File {
+            partition_index: Some(3),
+            path: r"\Windows\Panther\unattend.xml".into(),
+            detail: Some("<ComputerName>BUILD01</ComputerName> in specialize".into()),
+        }],
+    });
+    cases.push(("VL0601", f));
+
+    let mut f = good();
+    windows(&mut f).cdrom_disabled =
+        Fact::new(true, sys(r"ControlSet001\Services\cdrom", "Start", "0x4"));
+    cases.push(("VL0602", f));
+
+    let mut f = good();
+    windows(&mut f).reserved_storage = Fact::new(
+        ReservedStorage::Enabled,
+        sz(
+            r"Microsoft\Windows\CurrentVersion\ReserveManager",
+            "ShippedWithReserves",
+            "0x1",
+        ),
+    );
+    cases.push(("VL0701", f));
+
+    let mut f = good();
+    let h = &mut windows(&mut f).hives[0];
+    h.dirty = true;
+    h.logs_replayed = true;
+    cases.push(("VL0702", f));
+
+    cases
+}

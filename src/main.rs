@@ -4,6 +4,7 @@
 //! outcome to an exit code. Nothing here parses image bytes.
 
 mod files;
+mod reg;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -83,6 +84,25 @@ enum Command {
         /// An alternate data stream of the file (NTFS), e.g. `Zone.Identifier`.
         #[arg(long)]
         stream: Option<String>,
+    },
+    /// Show a registry key: its subkeys and values (transaction logs replayed in memory).
+    ///
+    /// TARGET is an image (KEY starts HKLM\SOFTWARE, HKLM\SYSTEM, HKLM\SECURITY, HKLM\SAM,
+    /// HKLM\BCD, HKU\.DEFAULT or HKU\<user>; HKLM\SYSTEM\CurrentControlSet is resolved
+    /// offline from Select\Current) or a standalone hive file (KEY relative to its root; the
+    /// .LOG/.LOG1/.LOG2 files beside it are replayed).
+    Reg {
+        /// An image, or a hive file.
+        target: PathBuf,
+        /// The key, e.g. `HKLM\SYSTEM\Select` (default: the hive's root, for a hive file).
+        #[arg(default_value = "")]
+        key: String,
+        /// Do not replay transaction logs: read the hive as it is on disk.
+        #[arg(long)]
+        no_logs: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
 }
 
@@ -172,6 +192,12 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             partition,
             stream,
         } => files::cat(&image, &path, partition, stream.as_deref()),
+        Command::Reg {
+            target,
+            key,
+            no_logs,
+            format,
+        } => reg::reg(&target, &key, no_logs, format == OutputFormat::Json),
     }
 }
 

@@ -99,6 +99,24 @@ pub fn current_control_set(hive: &Hive) -> Result<Option<ControlSet>> {
     Ok(None)
 }
 
+/// Rewrites a leading `CurrentControlSet` component of a SYSTEM key path to the resolved
+/// `ControlSetNNN` (offline there is no such key). Other paths are returned unchanged.
+pub fn resolve_current_control_set(hive: &Hive, path: &str) -> Result<String> {
+    let mut parts = path.split(['\\', '/']).filter(|p| !p.is_empty());
+    match parts.next() {
+        Some(first) if first.eq_ignore_ascii_case("CurrentControlSet") => {
+            match current_control_set(hive)? {
+                Some(cs) => Ok(std::iter::once(cs.name.as_str())
+                    .chain(parts)
+                    .collect::<Vec<_>>()
+                    .join("\\")),
+                None => Ok(path.to_string()),
+            }
+        }
+        _ => Ok(path.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

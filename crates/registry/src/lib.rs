@@ -45,11 +45,16 @@ pub mod value;
 
 pub use base_block::HiveBaseBlock;
 pub use bcd::{BcdElement, BcdObject, BcdStore};
-pub use control_set::{current_control_set, ControlSet, ControlSetSource};
+pub use control_set::{
+    current_control_set, resolve_current_control_set, ControlSet, ControlSetSource,
+};
 pub use error::{RegistryError, Result};
 pub use hive::{Hive, HiveLogs, HiveOptions, HiveStatus, RecoveredHive};
 pub use key::Key;
-pub use locate::{open_hive_file, open_hive_in, HiveFileError};
+pub use locate::{
+    open_hive_file, open_hive_in, open_image_hive, split_registry_path, HiveFileError,
+    HiveLocation, HiveName, ImageHiveError,
+};
 pub use log_replay::{LogFormat, LogSlot};
 pub use value::{Value, ValueData};
 pub use vhdlint_container::{Diagnostic, ReadAt};

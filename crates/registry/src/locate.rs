@@ -108,3 +108,170 @@ pub fn open_hive_in(
         source,
     })
 }
+
+/// Which hive a registry path names, as `reg` accepts them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HiveName {
+    /// `HKLM\SYSTEM`, `HKLM\SOFTWARE`, `HKLM\SECURITY`, `HKLM\SAM`: `Windows\System32\config\<NAME>`.
+    Config(&'static str),
+    /// `HKLM\BCD` (or `HKLM\BCD00000000`): the ESP's `EFI\Microsoft\Boot\BCD`, else `Boot\BCD`.
+    Bcd,
+    /// `HKU\.DEFAULT`: `Windows\System32\config\DEFAULT`.
+    DefaultUser,
+    /// `HKU\<user>`: `Users\<user>\NTUSER.DAT`.
+    User(String),
+}
+
+/// Splits `HKLM\SYSTEM\Select` into the hive it names and the key path inside it.
+///
+/// Accepts `HKLM`/`HKEY_LOCAL_MACHINE` and `HKU`/`HKEY_USERS`, either separator, any case.
+pub fn split_registry_path(path: &str) -> Result<(HiveName, String), String> {
+    let mut parts = path
+        .split(['\\', '/'])
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .into_iter();
+    let root = parts.next().unwrap_or("").to_ascii_uppercase();
+    let hive = parts.next().unwrap_or("");
+    let rest = parts.collect::<Vec<_>>().join("\\");
+    let upper = hive.to_ascii_uppercase();
+    let name = match root.as_str() {
+        "HKLM" | "HKEY_LOCAL_MACHINE" => match upper.as_str() {
+            "SYSTEM" => HiveName::Config("SYSTEM"),
+            "SOFTWARE" => HiveName::Config("SOFTWARE"),
+            "SECURITY" => HiveName::Config("SECURITY"),
+            "SAM" => HiveName::Config("SAM"),
+            "BCD" | "BCD00000000" => HiveName::Bcd,
+            _ => {
+                return Err(format!(
+                    "{path}: HKLM has SYSTEM, SOFTWARE, SECURITY, SAM and BCD offline, not {hive:?}"
+                ))
+            }
+        },
+        "HKU" | "HKEY_USERS" if upper == ".DEFAULT" => HiveName::DefaultUser,
+        "HKU" | "HKEY_USERS" if !hive.is_empty() => HiveName::User(hive.to_string()),
+        _ => {
+            return Err(format!(
+            "{path}: a key in an image starts with HKLM\\SYSTEM, HKLM\\SOFTWARE, HKLM\\SECURITY, \
+                 HKLM\\SAM, HKLM\\BCD, HKU\\.DEFAULT or HKU\\<user>"
+        ))
+        }
+    };
+    Ok((name, rest))
+}
+
+/// Where in an image a hive was found: the volume and the path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HiveLocation {
+    /// Partition index, or `None` for a bare volume.
+    pub partition: Option<u32>,
+    /// Path inside the volume.
+    pub path: String,
+}
+
+/// Opens the hive `name` inside an image: the Windows volume's `config` hives and user
+/// profiles, the ESP's (or the system partition's) BCD store.
+pub fn open_image_hive(
+    image: &vhdlint_filesystems::image::Image,
+    name: &HiveName,
+    opts: HiveOptions,
+) -> Result<(Hive, HiveLocation), ImageHiveError> {
+    use vhdlint_filesystems::image::Volume;
+    let windows = || {
+        image.windows_volume().ok_or_else(|| {
+            ImageHiveError::NotFound(
+                "no Windows volume (Windows\\System32\\config) in the image".into(),
+            )
+        })
+    };
+    let open_on = |volume: &Volume, path: String| -> Result<(Hive, HiveLocation), ImageHiveError> {
+        let fs = volume
+            .fs()
+            .map_err(|e| ImageHiveError::Image(e.to_string()))?;
+        let hive = open_hive_in(fs.as_ref(), &path, opts)?;
+        Ok((
+            hive,
+            HiveLocation {
+                partition: volume.index(),
+                path,
+            },
+        ))
+    };
+    match name {
+        HiveName::Config(n) => open_on(windows()?, format!("Windows/System32/config/{n}")),
+        HiveName::DefaultUser => open_on(windows()?, "Windows/System32/config/DEFAULT".into()),
+        HiveName::User(user) => open_on(windows()?, format!("Users/{user}/NTUSER.DAT")),
+        HiveName::Bcd => {
+            if let Some(esp) = image.esp() {
+                return open_on(esp, "EFI/Microsoft/Boot/BCD".into());
+            }
+            // BIOS boot: Boot\BCD on the active partition, else on the Windows volume.
+            let active = image
+                .volumes()
+                .iter()
+                .find(|v| v.partition.as_ref().is_some_and(|p| p.active));
+            let mut last = None;
+            for volume in active.into_iter().chain(image.windows_volume()) {
+                match open_on(volume, "Boot/BCD".into()) {
+                    Ok(found) => return Ok(found),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(last.unwrap_or_else(|| {
+                ImageHiveError::NotFound(
+                    "no BCD store: no EFI system partition, no Boot\\BCD".into(),
+                )
+            }))
+        }
+    }
+}
+
+/// Why a hive could not be opened inside an image.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageHiveError {
+    /// The volume holding it could not be mounted.
+    #[error("{0}")]
+    Image(String),
+    /// No volume holds it.
+    #[error("{0}")]
+    NotFound(String),
+    /// The file is missing or its bytes are not a readable hive.
+    #[error(transparent)]
+    File(#[from] HiveFileError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_paths_split_into_hive_and_key() {
+        assert_eq!(
+            split_registry_path(r"HKLM\SYSTEM\Select").unwrap(),
+            (HiveName::Config("SYSTEM"), "Select".to_string())
+        );
+        assert_eq!(
+            split_registry_path("hkey_local_machine/software/Microsoft/Windows NT").unwrap(),
+            (
+                HiveName::Config("SOFTWARE"),
+                r"Microsoft\Windows NT".to_string()
+            )
+        );
+        assert_eq!(
+            split_registry_path(r"HKLM\BCD").unwrap(),
+            (HiveName::Bcd, String::new())
+        );
+        assert_eq!(
+            split_registry_path(r"HKU\alice\Software").unwrap(),
+            (HiveName::User("alice".into()), "Software".into())
+        );
+        assert_eq!(
+            split_registry_path(r"HKU\.default").unwrap().0,
+            HiveName::DefaultUser
+        );
+        assert!(split_registry_path(r"HKLM\HARDWARE").is_err());
+        assert!(split_registry_path(r"HKCU\Software").is_err());
+        assert!(split_registry_path("").is_err());
+    }
+}

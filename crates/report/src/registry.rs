@@ -1,0 +1,167 @@
+//! JSON and text for `reg`: one key, its subkeys and its values.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use vhdlint_registry::{Hive, Key, RegistryError, ValueData};
+
+use crate::time::filetime_to_iso;
+use crate::wire::SCHEMA_VERSION;
+
+/// The `reg` document.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyJson {
+    /// Schema version.
+    pub schema_version: u32,
+    /// The key as asked (after `CurrentControlSet` resolution).
+    pub key: String,
+    /// Where the hive was read from (a file, or `partition N: path` inside an image).
+    pub hive: String,
+    /// The hive was dirty (sequence numbers differ, or a bad base-block checksum).
+    pub dirty: bool,
+    /// Transaction logs were replayed (in memory) to read it.
+    pub logs_replayed: bool,
+    /// The key's last-written time (UTC), or null.
+    pub last_written: Option<String>,
+    /// Subkey names, in hive order.
+    pub subkeys: Vec<String>,
+    /// Values, in hive order.
+    pub values: Vec<ValueJson>,
+}
+
+/// One value.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValueJson {
+    /// Name; `""` is the key's default value.
+    pub name: String,
+    /// `REG_SZ`, `REG_DWORD`, … or `0x…` for an unknown type.
+    #[serde(rename = "type")]
+    pub value_type: String,
+    /// Strings as strings, DWORD/QWORD as numbers, MULTI_SZ as an array, the rest as hex.
+    pub data: serde_json::Value,
+}
+
+/// The name Windows gives a value type.
+pub fn type_name(t: u32) -> String {
+    match t {
+        0 => "REG_NONE".into(),
+        1 => "REG_SZ".into(),
+        2 => "REG_EXPAND_SZ".into(),
+        3 => "REG_BINARY".into(),
+        4 => "REG_DWORD".into(),
+        5 => "REG_DWORD_BIG_ENDIAN".into(),
+        6 => "REG_LINK".into(),
+        7 => "REG_MULTI_SZ".into(),
+        8 => "REG_RESOURCE_LIST".into(),
+        9 => "REG_FULL_RESOURCE_DESCRIPTOR".into(),
+        10 => "REG_RESOURCE_REQUIREMENTS_LIST".into(),
+        11 => "REG_QWORD".into(),
+        other => format!("{other:#x}"),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn data_json(d: &ValueData) -> serde_json::Value {
+    use serde_json::Value as J;
+    match d {
+        ValueData::Sz(s) | ValueData::ExpandSz(s) | ValueData::Link(s) => J::String(s.clone()),
+        ValueData::Dword(n) | ValueData::DwordBigEndian(n) => J::from(*n),
+        ValueData::Qword(n) => J::from(*n),
+        ValueData::MultiSz(v) => J::from(v.clone()),
+        ValueData::None(b) | ValueData::Binary(b) => J::String(hex(b)),
+        ValueData::Other { bytes, .. } => J::String(hex(bytes)),
+    }
+}
+
+/// Reads `key`'s subkeys and values into a document.
+pub fn key_json(
+    hive: &Hive,
+    key: &Key,
+    key_path: &str,
+    hive_source: &str,
+) -> Result<KeyJson, RegistryError> {
+    let subkeys = key
+        .subkeys()?
+        .iter()
+        .map(|k| k.name().to_string())
+        .collect();
+    let mut values = Vec::new();
+    for v in key.values()? {
+        values.push(ValueJson {
+            name: v.name().to_string(),
+            value_type: type_name(v.value_type()),
+            data: data_json(&v.data()?),
+        });
+    }
+    Ok(KeyJson {
+        schema_version: SCHEMA_VERSION,
+        key: key_path.to_string(),
+        hive: hive_source.to_string(),
+        dirty: hive.status().dirty,
+        logs_replayed: hive.status().logs_replayed,
+        last_written: filetime_to_iso(key.last_written()),
+        subkeys,
+        values,
+    })
+}
+
+/// `reg` as text: a header, the subkeys, then `name  TYPE  data` lines.
+pub fn key_text(doc: &KeyJson) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "key: {}", doc.key);
+    let _ = writeln!(
+        out,
+        "hive: {} (dirty: {}, logs replayed: {})",
+        doc.hive,
+        if doc.dirty { "yes" } else { "no" },
+        if doc.logs_replayed { "yes" } else { "no" }
+    );
+    if let Some(t) = &doc.last_written {
+        let _ = writeln!(out, "last written: {t}");
+    }
+    let _ = writeln!(out, "subkeys: {}", doc.subkeys.len());
+    for s in &doc.subkeys {
+        let _ = writeln!(out, "  {s}\\");
+    }
+    let _ = writeln!(out, "values: {}", doc.values.len());
+    let width = doc
+        .values
+        .iter()
+        .map(|v| display_name(&v.name).len())
+        .max()
+        .unwrap_or(0);
+    for v in &doc.values {
+        let data = match &v.data {
+            serde_json::Value::String(s)
+                if v.value_type.contains("SZ") || v.value_type == "REG_LINK" =>
+            {
+                format!("{s:?}")
+            }
+            serde_json::Value::Number(n) => match n.as_u64() {
+                Some(u) => format!("{u} ({u:#x})"),
+                None => n.to_string(),
+            },
+            other => other.to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:width$}  {:<20} {data}",
+            display_name(&v.name),
+            v.value_type
+        );
+    }
+    out
+}
+
+fn display_name(name: &str) -> &str {
+    if name.is_empty() {
+        "(default)"
+    } else {
+        name
+    }
+}

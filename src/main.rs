@@ -14,6 +14,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use vhdlint_container::{hash, ContainerError, ReadStats};
 use vhdlint_filesystems::image::{Image, ImageError};
+use vhdlint_registry::{open_image_hive, BcdStore, HiveName, HiveOptions};
+use vhdlint_report::registry::BcdJson;
 use vhdlint_report::volumes::PartitionsJson;
 use vhdlint_report::wire::{ContainerJson, ErrorJson, InspectJson, SCHEMA_VERSION};
 
@@ -238,13 +240,17 @@ fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Ou
     let mut error = None;
     let mut container = None;
     let mut partitions = None;
+    let mut bcd = None;
     let mut counts = None;
     match opened {
         Ok(c) => {
             container = Some(ContainerJson::from(c.info()));
             let c = std::sync::Arc::new(c);
             match Image::from_container(c.clone()) {
-                Ok(img) => partitions = Some(PartitionsJson::from(img.partitions())),
+                Ok(img) => {
+                    partitions = Some(PartitionsJson::from(img.partitions()));
+                    bcd = bcd_summary(&img);
+                }
                 Err(e) => {
                     outcome = Outcome::ImageFailed;
                     error = Some(ErrorJson {
@@ -266,6 +272,7 @@ fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Ou
         path: image.display().to_string(),
         container,
         partitions,
+        bcd,
         error,
     };
     let mut out = std::io::stdout().lock();
@@ -280,6 +287,13 @@ fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Ou
         print_stats(s);
     }
     Ok(outcome)
+}
+
+/// The BCD store's default entry, when the image has a readable store (ESP, else `Boot\BCD`).
+fn bcd_summary(img: &Image) -> Option<BcdJson> {
+    let (hive, at) = open_image_hive(img, &HiveName::Bcd, HiveOptions::default()).ok()?;
+    let store = BcdStore::read(&hive).ok()?;
+    Some(BcdJson::new(&store, at.partition, &at.path))
 }
 
 fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Outcome> {

@@ -5,6 +5,7 @@
 
 #![deny(missing_docs)]
 
+pub mod check;
 pub mod registry;
 pub mod text;
 pub mod time;

@@ -165,3 +165,44 @@ fn display_name(name: &str) -> &str {
         name
     }
 }
+
+/// The `bcd` object of `inspect`: the boot manager's default entry.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BcdJson {
+    /// Partition holding the store, or null for a bare volume.
+    pub partition: Option<u32>,
+    /// Path of the store in that volume.
+    pub path: String,
+    /// Number of objects in the store.
+    pub objects: usize,
+    /// GUID of `{bootmgr}`'s default entry (element 23000003), or null.
+    pub default_entry: Option<String>,
+    /// The default entry's description (12000004), or null.
+    pub description: Option<String>,
+    /// The default entry's ApplicationPath (12000002): `winload.efi` (UEFI) or `winload.exe`.
+    pub application_path: Option<String>,
+    /// `testsigning` (16000049) on the default entry, or null when not set.
+    pub testsigning: Option<bool>,
+    /// `nointegritychecks` (16000048) on the default entry, or null when not set.
+    pub nointegritychecks: Option<bool>,
+}
+
+impl BcdJson {
+    /// Summarises a store found at `partition`/`path`.
+    pub fn new(store: &vhdlint_registry::BcdStore, partition: Option<u32>, path: &str) -> Self {
+        let default = store.default_entry();
+        BcdJson {
+            partition,
+            path: path.to_string(),
+            objects: store.objects.len(),
+            default_entry: store.default_guid().map(str::to_string),
+            description: default.and_then(|d| d.description()).map(str::to_string),
+            application_path: default
+                .and_then(|d| d.application_path())
+                .map(str::to_string),
+            testsigning: default.and_then(|d| d.testsigning()),
+            nointegritychecks: default.and_then(|d| d.nointegritychecks()),
+        }
+    }
+}

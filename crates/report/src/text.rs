@@ -103,6 +103,35 @@ pub fn inspect(doc: &InspectJson) -> String {
             let _ = writeln!(out, "  diagnostic: {}: {}", d.code, d.message);
         }
     }
+    if let Some(b) = &doc.bcd {
+        let place = b
+            .partition
+            .map(|p| format!("partition {p}: "))
+            .unwrap_or_default();
+        let _ = writeln!(out, "bcd: {place}{} ({} objects)", b.path, b.objects);
+        let _ = writeln!(
+            out,
+            "  default entry:     {}",
+            b.default_entry.as_deref().unwrap_or("-")
+        );
+        let _ = writeln!(
+            out,
+            "  description:       {}",
+            b.description.as_deref().unwrap_or("-")
+        );
+        let _ = writeln!(
+            out,
+            "  application path:  {}",
+            b.application_path.as_deref().unwrap_or("-")
+        );
+        let flag = |v: Option<bool>| match v {
+            Some(true) => "on",
+            Some(false) => "off",
+            None => "not set",
+        };
+        let _ = writeln!(out, "  testsigning:       {}", flag(b.testsigning));
+        let _ = writeln!(out, "  nointegritychecks: {}", flag(b.nointegritychecks));
+    }
     out
 }
 

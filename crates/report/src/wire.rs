@@ -18,6 +18,8 @@ pub struct InspectJson {
     pub container: Option<ContainerJson>,
     /// The partition table, when it could be read.
     pub partitions: Option<crate::volumes::PartitionsJson>,
+    /// The BCD store's default boot entry, when a store was found.
+    pub bcd: Option<crate::registry::BcdJson>,
     /// Why the image could not be read, when it could not.
     pub error: Option<ErrorJson>,
 }

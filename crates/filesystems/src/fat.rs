@@ -111,6 +111,9 @@ fn describe(e: &fatfs::DirEntry<'_, Disk>) -> DirEntry {
 impl FatFileSystem {
     /// Opens the volume with `fatfs` (which validates the BPB).
     pub fn mount(volume: Arc<dyn ReadAt>) -> Result<Self> {
+        let mut boot = [0u8; 512];
+        volume.read_at(0, &mut boot)?;
+        check_bpb(&boot, volume.len())?;
         let budget = Arc::new(Budgeted::new(volume));
         let label = guarded("mounting FAT", || {
             let fs = open_fs(&budget)?;
@@ -143,6 +146,63 @@ impl FatFileSystem {
         }
         r
     }
+}
+
+/// Checks the BIOS parameter block's layout before `fatfs` sees it: the FATs must fit in the
+/// volume before the data area, and a FAT32 root directory must start at cluster 2 or later.
+fn check_bpb(boot: &[u8], volume_len: u64) -> Result<()> {
+    let invalid = |field: &'static str, actual: u64, reason: &str| FsError::InvalidBootSector {
+        fs: "FAT",
+        field,
+        actual,
+        reason: reason.into(),
+    };
+    let bytes_per_sector = u64::from(bytes::le_u16(boot, 0x0B));
+    let reserved = u64::from(bytes::le_u16(boot, 0x0E));
+    let fats = u64::from(bytes::slice(boot, 0x10, 1).first().copied().unwrap_or(0));
+    let total = match bytes::le_u16(boot, 0x13) {
+        0 => u64::from(bytes::le_u32(boot, 0x20)),
+        n => u64::from(n),
+    };
+    let fat32 = bytes::le_u16(boot, 0x16) == 0;
+    let per_fat = if fat32 {
+        u64::from(bytes::le_u32(boot, 0x24))
+    } else {
+        u64::from(bytes::le_u16(boot, 0x16))
+    };
+    if fats == 0 {
+        return Err(invalid(
+            "NumFATs",
+            fats,
+            "a FAT volume has at least one FAT",
+        ));
+    }
+    let fat_end = per_fat
+        .checked_mul(fats)
+        .and_then(|f| f.checked_add(reserved))
+        .unwrap_or(u64::MAX);
+    if fat_end >= total {
+        return Err(invalid(
+            "FATSz",
+            per_fat,
+            &format!("{fats} FATs of this size leave no data area in {total} sectors"),
+        ));
+    }
+    if total.saturating_mul(bytes_per_sector) > volume_len {
+        return Err(invalid(
+            "TotSec",
+            total,
+            &format!("the volume holds only {volume_len} bytes"),
+        ));
+    }
+    if fat32 && bytes::le_u32(boot, 0x2C) < 2 {
+        return Err(invalid(
+            "RootClus",
+            u64::from(bytes::le_u32(boot, 0x2C)),
+            "clusters are numbered from 2",
+        ));
+    }
+    Ok(())
 }
 
 fn open_fs(budget: &Arc<Budgeted>) -> Result<fatfs::FileSystem<Disk>> {

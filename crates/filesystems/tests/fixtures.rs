@@ -252,14 +252,30 @@ fn malformed_boot_sectors_are_clean_errors() {
     img[0x0B] = 0;
     img[0x0C] = 0;
     assert!(matches!(mount_err(img), FsError::UnknownFileSystem { .. }));
-    // FAT32 BPB with a huge sectors-per-FAT and zero root cluster: fatfs refuses (or panics,
-    // caught).
+    // FAT32 BPB with a huge sectors-per-FAT, or a zero root cluster: refused before fatfs.
     let mut img = fat.clone();
     img[0x24..0x28].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(matches!(
+        mount_err(img),
+        FsError::InvalidBootSector { field: "FATSz", .. }
+    ));
+    let mut img = fat.clone();
     img[0x2C..0x30].copy_from_slice(&0u32.to_le_bytes());
     assert!(matches!(
         mount_err(img),
-        FsError::Fat { .. } | FsError::ParserPanic { .. }
+        FsError::InvalidBootSector {
+            field: "RootClus",
+            ..
+        }
+    ));
+    let mut img = fat.clone();
+    img.truncate(img.len() / 2);
+    assert!(matches!(
+        mount_err(img),
+        FsError::InvalidBootSector {
+            field: "TotSec",
+            ..
+        }
     ));
 }
 

@@ -39,6 +39,8 @@ mod budget;
 pub mod error;
 pub mod extents;
 pub mod fat;
+#[doc(hidden)]
+pub mod fuzzing;
 mod guard;
 pub mod image;
 pub mod ntfs;

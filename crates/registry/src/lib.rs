@@ -36,6 +36,8 @@ pub mod base_block;
 pub mod bcd;
 pub mod control_set;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hive;
 pub mod key;
 pub mod locate;

@@ -27,6 +27,8 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gpt;
 pub mod kind;
 pub mod mbr;

@@ -1,0 +1,62 @@
+//! Entry points shared by the registry fuzz targets and the test replaying their inputs.
+
+use std::sync::Arc;
+
+use crate::{current_control_set, BcdStore, Hive, HiveLogs, HiveOptions, Key, ReadAt};
+
+/// Most keys visited per input.
+const MAX_KEYS: usize = 2000;
+
+/// Opens `data` as a hive and walks every key and value (bounded), the control set and BCD.
+pub fn exercise_hive(data: &[u8]) {
+    let source: Arc<dyn ReadAt> = Arc::new(data.to_vec());
+    if let Ok(hive) = Hive::open(source, HiveLogs::none(), HiveOptions::default()) {
+        walk(&hive);
+    }
+}
+
+/// Splits `data` at its first byte's fraction into a hive and a `.LOG1`, and replays.
+pub fn exercise_log_replay(data: &[u8]) {
+    let Some((&cut, rest)) = data.split_first() else {
+        return;
+    };
+    let at = rest.len() * usize::from(cut) / 255;
+    let (hive, log) = rest.split_at(at.min(rest.len()));
+    let logs = HiveLogs {
+        log: Some(Arc::new(log.to_vec())),
+        log1: Some(Arc::new(log.to_vec())),
+        log2: None,
+    };
+    if let Ok(h) = Hive::open(Arc::new(hive.to_vec()), logs, HiveOptions::default()) {
+        let _ = format!("{:?}", h.status().diagnostics);
+        walk(&h);
+    }
+}
+
+fn walk(hive: &Hive) {
+    let _ = current_control_set(hive);
+    let _ = BcdStore::read(hive).map(|s| {
+        s.default_entry()
+            .map(|e| e.application_path().map(str::len))
+    });
+    let Ok(root) = hive.root() else {
+        return;
+    };
+    let mut stack: Vec<Key> = vec![root];
+    let mut seen = 0;
+    while let Some(key) = stack.pop() {
+        seen += 1;
+        if seen > MAX_KEYS {
+            return;
+        }
+        let _ = key.class_name();
+        if let Ok(values) = key.values() {
+            for v in values {
+                let _ = v.data();
+            }
+        }
+        if let Ok(subkeys) = key.subkeys() {
+            stack.extend(subkeys);
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Fuzz target: bytes → `vhdlint_registry::fuzzing::exercise_hive` (walks the whole API; only panics, hangs and OOMs count).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| vhdlint_registry::fuzzing::exercise_hive(data));

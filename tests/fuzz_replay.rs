@@ -6,8 +6,11 @@
 
 use vhdlint_container::fuzzing::{exercise, Entry};
 
-/// Every fuzz target and the function it calls.
-const TARGETS: [(&str, fn(&[u8])); 7] = [
+/// A fuzz target's name and the function it calls.
+type Target = (&'static str, fn(&[u8]));
+
+/// Every fuzz target.
+const TARGETS: [Target; 7] = [
     ("container", |d| exercise(Entry::Detect, d)),
     ("vhd", |d| exercise(Entry::Vhd, d)),
     ("vhdx", |d| exercise(Entry::Vhdx, d)),

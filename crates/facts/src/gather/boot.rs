@@ -1,0 +1,447 @@
+//! Boot path and VM generation (windows-image-facts §7): Gen2 is a GPT disk whose EFI system
+//! partition holds `\EFI\Microsoft\Boot\bootmgfw.efi` and a BCD store whose default loader is
+//! `winload.efi`; Gen1 is an MBR disk whose active partition holds `\bootmgr` and a
+//! `\Boot\BCD` whose default loader is `winload.exe`. Anything else has no generation, with the
+//! reason, and a `NotBootable` problem.
+
+use vhdlint_filesystems::image::{Image, Volume};
+use vhdlint_filesystems::FileSystem;
+use vhdlint_registry::bcd::{
+    BcdObject, BcdStore, BOOTMGR_GUID, ELEMENT_ALLOW_PRERELEASE_SIGNATURES,
+    ELEMENT_APPLICATION_PATH, ELEMENT_DEFAULT_OBJECT, ELEMENT_DISABLE_INTEGRITY_CHECKS,
+    OBJECT_TYPE_OS_LOADER,
+};
+use vhdlint_registry::{open_hive_in, HiveOptions};
+use vhdlint_volumes::Scheme;
+
+use super::container::entry_evidence;
+use super::files::exists;
+use super::hives::data_text;
+use super::GatherOptions;
+use crate::evidence::{Evidence, Fact};
+use crate::model::{BootFacts, Generation, GenerationFact, Problem, ProblemKind};
+
+/// The UEFI boot manager on the ESP.
+pub const BOOTMGFW: &str = r"\EFI\Microsoft\Boot\bootmgfw.efi";
+/// The BCD store on the ESP.
+pub const ESP_BCD: &str = r"\EFI\Microsoft\Boot\BCD";
+/// The BIOS boot manager on the active partition.
+pub const BOOTMGR: &str = r"\bootmgr";
+/// The BCD store on the active partition.
+pub const BIOS_BCD: &str = r"\Boot\BCD";
+/// The UEFI OS loader file name.
+pub const WINLOAD_EFI: &str = "winload.efi";
+/// The BIOS OS loader file name.
+pub const WINLOAD_EXE: &str = "winload.exe";
+
+/// What the BCD store of one boot volume says.
+struct BcdRead {
+    /// Default loader object, its ApplicationPath, and evidence.
+    path: Option<String>,
+    testsigning: Option<bool>,
+    nointegritychecks: Option<bool>,
+    /// Evidence for the path, testsigning, nointegritychecks.
+    path_ev: Vec<Evidence>,
+    testsigning_ev: Evidence,
+    nointegritychecks_ev: Evidence,
+    /// How the loader was chosen.
+    how: String,
+}
+
+/// Registry evidence of a BCD element.
+fn element_evidence(object: &str, element: u32, data: Option<String>) -> Evidence {
+    Evidence::registry(
+        "BCD",
+        format!(r"Objects\{object}\Elements\{element:08X}"),
+        "Element",
+        data,
+    )
+}
+
+/// The default OS loader: `{bootmgr}`'s DefaultObject, else the first Windows Boot Loader
+/// object with an ApplicationPath.
+fn loader(store: &BcdStore) -> Option<(&BcdObject, String)> {
+    if let Some(entry) = store.default_entry() {
+        return Some((
+            entry,
+            format!(
+                "{{bootmgr}} DefaultObject (element 23000003) = {}",
+                entry.guid
+            ),
+        ));
+    }
+    store
+        .objects
+        .iter()
+        .find(|o| o.object_type == Some(OBJECT_TYPE_OS_LOADER) && o.application_path().is_some())
+        .map(|o| {
+            (
+                o,
+                format!(
+                    "no usable {{bootmgr}} DefaultObject; first Windows Boot Loader object {}",
+                    o.guid
+                ),
+            )
+        })
+}
+
+/// Opens and reads the BCD store at `path` on `fs`.
+fn read_bcd(
+    fs: &dyn FileSystem,
+    path: &str,
+    partition_index: Option<u32>,
+    opts: &GatherOptions,
+) -> Result<BcdRead, String> {
+    let hive = open_hive_in(
+        fs,
+        path,
+        HiveOptions {
+            replay_logs: opts.replay_logs,
+        },
+    )
+    .map_err(|e| format!("BCD store {path}: {e}"))?;
+    let store = BcdStore::read(&hive).map_err(|e| format!("BCD store {path}: {e}"))?;
+    let file_ev = Evidence::File {
+        partition_index,
+        path: path.to_owned(),
+        detail: Some(format!("BCD store, {} objects", store.objects.len())),
+    };
+    let Some((obj, how)) = loader(&store) else {
+        return Err(format!(
+            "BCD store {path}: no default entry and no Windows Boot Loader object"
+        ));
+    };
+    let mut path_ev = vec![file_ev];
+    if let Some(d) = store.default_guid() {
+        path_ev.push(element_evidence(
+            BOOTMGR_GUID,
+            ELEMENT_DEFAULT_OBJECT,
+            Some(d.to_owned()),
+        ));
+    }
+    let app = obj.application_path().map(str::to_owned);
+    path_ev.push(element_evidence(
+        &obj.guid,
+        ELEMENT_APPLICATION_PATH,
+        app.clone(),
+    ));
+    let bool_ev = |element: u32| {
+        element_evidence(
+            &obj.guid,
+            element,
+            obj.element(element).map(|e| data_text(&e.value)),
+        )
+    };
+    Ok(BcdRead {
+        path: app,
+        testsigning: obj.testsigning(),
+        nointegritychecks: obj.nointegritychecks(),
+        path_ev,
+        testsigning_ev: bool_ev(ELEMENT_ALLOW_PRERELEASE_SIGNATURES),
+        nointegritychecks_ev: bool_ev(ELEMENT_DISABLE_INTEGRITY_CHECKS),
+        how,
+    })
+}
+
+/// True when `path`'s file name is `file` (case-insensitive).
+fn loader_is(path: &str, file: &str) -> bool {
+    path.rsplit(['\\', '/'])
+        .next()
+        .is_some_and(|n| n.eq_ignore_ascii_case(file))
+}
+
+/// The volume's partition-entry evidence.
+fn volume_entry(image: &Image, volume: &Volume) -> Vec<Evidence> {
+    volume
+        .partition
+        .as_ref()
+        .map(|p| entry_evidence(image.partitions(), p))
+        .into_iter()
+        .collect()
+}
+
+/// One boot volume examined: the boot manager file and the BCD store.
+struct BootVolume {
+    manager: bool,
+    bcd: Result<BcdRead, String>,
+    evidence: Vec<Evidence>,
+}
+
+fn examine(
+    image: &Image,
+    volume: &Volume,
+    manager: &str,
+    bcd_path: &str,
+    opts: &GatherOptions,
+) -> Result<BootVolume, String> {
+    let fs = volume.fs().map_err(|e| e.to_string())?;
+    let index = volume.index();
+    let mut evidence = volume_entry(image, volume);
+    let present = exists(&**fs, manager, false).map_err(|e| format!("{manager}: {e}"))?;
+    evidence.push(Evidence::File {
+        partition_index: index,
+        path: manager.to_owned(),
+        detail: Some(if present { "present" } else { "absent" }.into()),
+    });
+    let bcd = read_bcd(&**fs, bcd_path, index, opts);
+    Ok(BootVolume {
+        manager: present,
+        bcd,
+        evidence,
+    })
+}
+
+/// The generation, the boot facts, and a `NotBootable` problem when no boot path is found.
+pub fn boot_facts(
+    image: &Image,
+    opts: &GatherOptions,
+    problems: &mut Vec<Problem>,
+) -> (GenerationFact, Option<BootFacts>) {
+    let (generation, boot) = match image.partitions().scheme {
+        Scheme::Gpt => uefi(image, opts),
+        Scheme::Mbr => bios(image, opts),
+        Scheme::None => (
+            GenerationFact {
+                value: None,
+                reason: "the disk has no partition table, so neither UEFI (GPT + ESP) nor BIOS \
+                         (MBR + active partition) can boot it"
+                    .into(),
+                evidence: vec![Evidence::derived("partitions.scheme = none")],
+            },
+            None,
+        ),
+    };
+    if generation.value.is_none() {
+        problems.push(Problem {
+            kind: ProblemKind::NotBootable,
+            message: generation.reason.clone(),
+            evidence: generation.evidence.clone(),
+        });
+    }
+    (generation, boot)
+}
+
+fn no_generation(reason: String, evidence: Vec<Evidence>) -> GenerationFact {
+    GenerationFact {
+        value: None,
+        reason,
+        evidence,
+    }
+}
+
+/// Boot facts from a boot volume examined.
+fn boot_from(bv: &BootVolume, index: Option<u32>, manager_path: &str, uefi: bool) -> BootFacts {
+    let manager_ev = Evidence::File {
+        partition_index: index,
+        path: manager_path.to_owned(),
+        detail: Some(if bv.manager { "present" } else { "absent" }.into()),
+    };
+    let esp_has_bootmgfw = if uefi {
+        Fact::new(Some(bv.manager), manager_ev)
+    } else {
+        Fact::new(
+            None,
+            Evidence::derived("MBR disk: no EFI system partition is used to boot"),
+        )
+    };
+    match &bv.bcd {
+        Ok(b) => BootFacts {
+            default_application_path: Fact::with_evidence(b.path.clone(), b.path_ev.clone()),
+            testsigning: Fact::new(b.testsigning, b.testsigning_ev.clone()),
+            nointegritychecks: Fact::new(b.nointegritychecks, b.nointegritychecks_ev.clone()),
+            esp_has_bootmgfw,
+        },
+        Err(e) => {
+            let ev = Evidence::derived(e.clone());
+            BootFacts {
+                default_application_path: Fact::new(None, ev.clone()),
+                testsigning: Fact::new(None, ev.clone()),
+                nointegritychecks: Fact::new(None, ev),
+                esp_has_bootmgfw,
+            }
+        }
+    }
+}
+
+fn uefi(image: &Image, opts: &GatherOptions) -> (GenerationFact, Option<BootFacts>) {
+    let Some(esp) = image.esp() else {
+        return (
+            no_generation(
+                "GPT disk without an EFI system partition (type C12A7328-F81F-11D2-BA4B-00A0C93EC93B): not UEFI-bootable".into(),
+                vec![Evidence::derived(format!(
+                    "partitions: {}",
+                    image
+                        .partitions()
+                        .entries
+                        .iter()
+                        .map(|p| format!("{} {}", p.index, p.kind.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))],
+            ),
+            None,
+        );
+    };
+    let index = esp.index();
+    let n = index.map_or_else(|| "?".to_owned(), |i| i.to_string());
+    let bv = match examine(image, esp, BOOTMGFW, ESP_BCD, opts) {
+        Ok(bv) => bv,
+        Err(e) => {
+            return (
+                no_generation(
+                    format!("EFI system partition {n} cannot be read: {e}"),
+                    volume_entry(image, esp),
+                ),
+                None,
+            )
+        }
+    };
+    let boot = boot_from(&bv, index, BOOTMGFW, true);
+    let mut evidence = bv.evidence.clone();
+    let generation = match (&bv.bcd, bv.manager) {
+        (Ok(b), true) if b.path.as_deref().is_some_and(|p| loader_is(p, WINLOAD_EFI)) => {
+            evidence.extend(b.path_ev.iter().cloned());
+            GenerationFact {
+                value: Some(Generation::Gen2),
+                reason: format!(
+                    "GPT disk; EFI system partition {n} holds {BOOTMGFW} and {ESP_BCD}, whose \
+                     default loader ({}) is {}: {WINLOAD_EFI}",
+                    b.how,
+                    b.path.as_deref().unwrap_or("")
+                ),
+                evidence,
+            }
+        }
+        (Ok(b), manager) => {
+            evidence.extend(b.path_ev.iter().cloned());
+            let mut why = Vec::new();
+            if !manager {
+                why.push(format!("{BOOTMGFW} is absent"));
+            }
+            match b.path.as_deref() {
+                Some(p) if !loader_is(p, WINLOAD_EFI) => {
+                    why.push(format!("the default loader is {p}, not {WINLOAD_EFI}"));
+                }
+                None => why.push("the default loader has no ApplicationPath".into()),
+                Some(_) => {}
+            }
+            no_generation(
+                format!(
+                    "GPT disk, EFI system partition {n}, but not UEFI-bootable: {}",
+                    why.join("; ")
+                ),
+                evidence,
+            )
+        }
+        (Err(e), manager) => no_generation(
+            format!(
+                "GPT disk, EFI system partition {n}{}, but no usable BCD: {e}",
+                if manager {
+                    format!(" with {BOOTMGFW}")
+                } else {
+                    format!(" without {BOOTMGFW}")
+                }
+            ),
+            evidence,
+        ),
+    };
+    (generation, Some(boot))
+}
+
+fn bios(image: &Image, opts: &GatherOptions) -> (GenerationFact, Option<BootFacts>) {
+    let Some(active) = image.partitions().entries.iter().find(|p| p.active) else {
+        return (
+            no_generation(
+                "MBR disk without an active partition: BIOS cannot boot it".into(),
+                vec![Evidence::derived(
+                    "no MBR entry has the boot indicator 0x80",
+                )],
+            ),
+            None,
+        );
+    };
+    let n = active.index;
+    let volume = match image.volume(n) {
+        Ok(v) => v,
+        Err(e) => {
+            return (
+                no_generation(
+                    format!("MBR disk; active partition {n} cannot be read: {e}"),
+                    vec![entry_evidence(image.partitions(), active)],
+                ),
+                None,
+            )
+        }
+    };
+    let bv = match examine(image, volume, BOOTMGR, BIOS_BCD, opts) {
+        Ok(bv) => bv,
+        Err(e) => {
+            return (
+                no_generation(
+                    format!("MBR disk; active partition {n} cannot be read: {e}"),
+                    vec![entry_evidence(image.partitions(), active)],
+                ),
+                None,
+            )
+        }
+    };
+    let boot = boot_from(&bv, Some(n), BOOTMGR, false);
+    let mut evidence = bv.evidence.clone();
+    let generation = match (&bv.bcd, bv.manager) {
+        (Ok(b), true) if b.path.as_deref().is_some_and(|p| loader_is(p, WINLOAD_EXE)) => {
+            evidence.extend(b.path_ev.iter().cloned());
+            GenerationFact {
+                value: Some(Generation::Gen1),
+                reason: format!(
+                    "MBR disk; active partition {n} holds {BOOTMGR} and {BIOS_BCD}, whose \
+                     default loader ({}) is {}: {WINLOAD_EXE}",
+                    b.how,
+                    b.path.as_deref().unwrap_or("")
+                ),
+                evidence,
+            }
+        }
+        (Ok(b), manager) => {
+            evidence.extend(b.path_ev.iter().cloned());
+            let mut why = Vec::new();
+            if !manager {
+                why.push(format!("{BOOTMGR} is absent"));
+            }
+            match b.path.as_deref() {
+                Some(p) if !loader_is(p, WINLOAD_EXE) => {
+                    why.push(format!("the default loader is {p}, not {WINLOAD_EXE}"));
+                }
+                None => why.push("the default loader has no ApplicationPath".into()),
+                Some(_) => {}
+            }
+            no_generation(
+                format!(
+                    "MBR disk, active partition {n}, but not BIOS-bootable: {}",
+                    why.join("; ")
+                ),
+                evidence,
+            )
+        }
+        (Err(e), _) => no_generation(
+            format!("MBR disk, active partition {n}, but no usable BCD: {e}"),
+            evidence,
+        ),
+    };
+    (generation, Some(boot))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loaders_are_recognized_by_file_name() {
+        assert!(loader_is(r"\Windows\system32\winload.efi", WINLOAD_EFI));
+        assert!(loader_is(r"\WINDOWS\SYSTEM32\WINLOAD.EXE", WINLOAD_EXE));
+        assert!(!loader_is(
+            r"\Windows\system32\winload.efi.bak",
+            WINLOAD_EFI
+        ));
+        assert!(!loader_is(r"\Windows\system32\winresume.efi", WINLOAD_EFI));
+    }
+}

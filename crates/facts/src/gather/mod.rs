@@ -1,0 +1,337 @@
+//! The fact gatherer: opens a Windows VM disk image offline and fills one [`ImageFacts`].
+//!
+//! It walks container → partition table → volumes → files and registry hives, reading only what
+//! it needs: it stats or opens the specific files and registry keys/values named in
+//! `windows-image-facts` (never listing big directories nor walking whole hives), so gathering
+//! a 64 GiB image reads a few hundred KiB. Every fact carries the [`Evidence`] that produced it
+//! (hive + key + value, file path, partition entry, container field), including the key or file
+//! looked at when something is absent, so a reviewer can see what "false" means.
+//!
+//! Nothing aborts the whole gather: each failure (corrupt container, partition table, file
+//! system, hive, BitLocker, no Windows volume, no boot path) becomes a [`Problem`] with the
+//! reader's message, and everything still reachable is gathered.
+//!
+//! | step | module | facts |
+//! |---|---|---|
+//! | container | [`container`] | `container`, `partitions` |
+//! | volumes | this module | BitLocker / file-system problems, the Windows volume |
+//! | hives | [`hives`] | `windows.hives` (dirty, logs replayed) |
+//! | SYSTEM | [`system`] | control set, computer name, product type, cdrom, Entra join, `Setup` |
+//! | SOFTWARE | [`software`] | version, edition, `ImageState`, AADLoginForWindows, MDM, reserved storage |
+//! | SECURITY | [`security`] | AD domain join |
+//! | files | [`files`], [`unattend`] | `State.ini`, `Sysprep_succeeded.tag`, answer files, plugin folder |
+//! | boot | [`boot`] | `generation`, `boot` (ESP, BCD) |
+
+pub mod boot;
+pub mod container;
+pub mod files;
+pub mod hives;
+pub mod security;
+pub mod software;
+pub mod system;
+pub mod unattend;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use vhdlint_container::ContainerError;
+use vhdlint_filesystems::image::{Image, ImageError, Volume};
+use vhdlint_filesystems::{detect, Detected, FsError};
+use vhdlint_volumes::PartitionKind as VolKind;
+
+use crate::evidence::{Evidence, Fact};
+use crate::model::{ImageFacts, Problem, ProblemKind, WindowsFacts};
+
+/// How to gather.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GatherOptions {
+    /// Replay the `.LOG1`/`.LOG2` transaction logs of a dirty hive (in memory) before reading it
+    /// (default: yes). Without replay a dirty hive's values may be stale.
+    pub replay_logs: bool,
+}
+
+impl Default for GatherOptions {
+    fn default() -> Self {
+        GatherOptions { replay_logs: true }
+    }
+}
+
+/// The Windows system root, as the volume path every Windows file below is read under.
+pub const SYSTEM_ROOT: &str = r"\Windows";
+
+/// Gathers every fact of an opened image. Never fails: what cannot be read becomes a
+/// [`Problem`] in [`ImageFacts::problems`] and the rest is still gathered.
+pub fn gather(image: &Image, opts: &GatherOptions) -> ImageFacts {
+    let mut problems = Vec::new();
+    let container = container::container_facts(image.container().info());
+    let partitions = container::partition_facts(image.partitions());
+
+    // The Windows volume search mounts data volumes in table order until one holds Windows.
+    let windows_volume = image.windows_volume();
+    scan_volumes(image, windows_volume.is_none(), &mut problems);
+    let windows = match windows_volume {
+        Some(volume) => gather_windows(volume, opts, &mut problems),
+        None => {
+            problems.push(no_windows_volume(image));
+            None
+        }
+    };
+    let (generation, boot) = boot::boot_facts(image, opts, &mut problems);
+
+    ImageFacts {
+        container: Some(container),
+        partitions: Some(partitions),
+        generation,
+        boot,
+        windows,
+        problems,
+    }
+}
+
+/// Opens the image at `path` read-only and gathers its facts.
+///
+/// `Err` only when the operating system will not open or read the file
+/// ([`ContainerError::is_os_error`]); a corrupt or unrecognized container gives
+/// `Ok(ImageFacts { problems: [Container …], .. })`, and a corrupt partition table gives the
+/// container facts plus a `PartitionTable` problem.
+pub fn gather_path(path: &Path, opts: &GatherOptions) -> Result<ImageFacts, ContainerError> {
+    let container = match vhdlint_container::open(path) {
+        Ok(c) => Arc::new(c),
+        Err(e) if e.is_os_error() => return Err(e),
+        Err(e) => {
+            return Ok(ImageFacts {
+                problems: vec![Problem {
+                    kind: ProblemKind::Container,
+                    message: e.to_string(),
+                    evidence: vec![Evidence::file(None, path.display().to_string())],
+                }],
+                ..ImageFacts::default()
+            })
+        }
+    };
+    match Image::from_container(Arc::clone(&container)) {
+        Ok(image) => Ok(gather(&image, opts)),
+        Err(e) => Ok(facts_without_partitions(&container, &e)),
+    }
+}
+
+/// The facts of a container whose partition table could not be read.
+fn facts_without_partitions(
+    container: &vhdlint_container::Container,
+    e: &ImageError,
+) -> ImageFacts {
+    let kind = match e {
+        ImageError::Container(_) => ProblemKind::Container,
+        _ => ProblemKind::PartitionTable,
+    };
+    ImageFacts {
+        container: Some(container::container_facts(container.info())),
+        problems: vec![Problem {
+            kind,
+            message: e.to_string(),
+            evidence: vec![Evidence::derived(
+                "reading the partition table at LBA 0 (MBR) and LBA 1 (GPT header)",
+            )],
+        }],
+        ..ImageFacts::default()
+    }
+}
+
+/// Evidence naming a volume: its partition entry, or the bare disk.
+pub(crate) fn volume_evidence(volume: &Volume, detail: impl Into<String>) -> Evidence {
+    Evidence::File {
+        partition_index: volume.index(),
+        path: r"\".into(),
+        detail: Some(detail.into()),
+    }
+}
+
+/// Reports BitLocker-encrypted volumes and data volumes whose file system cannot be read.
+///
+/// Each volume's first sector is read once (512 bytes) and recognized with
+/// [`vhdlint_filesystems::detect`]. When no Windows volume was found (`mounted`: the search
+/// then mounted every data volume already), NTFS/FAT data volumes also report their mount
+/// error; otherwise volumes are not mounted just to look. EFI system partitions are left to
+/// [`boot`].
+fn scan_volumes(image: &Image, mounted: bool, problems: &mut Vec<Problem>) {
+    for volume in image.volumes() {
+        let kind = volume.partition.as_ref().map(|p| p.kind);
+        if kind == Some(VolKind::EfiSystem) {
+            continue;
+        }
+        let mut boot = [0u8; 512];
+        let detected = match volume.source.read_at(0, &mut boot) {
+            Ok(()) => detect(&boot),
+            Err(e) => {
+                // The volume's bytes cannot be read: the container (a truncated file, a BAT
+                // entry past the end) is at fault, not the file system.
+                problems.push(Problem {
+                    kind: ProblemKind::Container,
+                    message: format!("{}: reading the boot sector: {e}", volume.describe()),
+                    evidence: vec![volume_evidence(volume, "boot sector")],
+                });
+                continue;
+            }
+        };
+        match detected {
+            Detected::BitLocker => problems.push(Problem {
+                kind: ProblemKind::BitLocker,
+                message: format!("{}: {}", volume.describe(), FsError::BitLocker),
+                evidence: vec![volume_evidence(
+                    volume,
+                    "boot sector OEM id \"-FVE-FS-\" at offset 3",
+                )],
+            }),
+            Detected::Ntfs | Detected::Fat => {
+                // Only a volume that should hold Windows data is worth a problem, and only when
+                // the Windows volume search already mounted it (no extra reads).
+                let data = matches!(
+                    kind,
+                    None | Some(VolKind::BasicData) | Some(VolKind::Unknown)
+                );
+                if data && mounted {
+                    if let Err(e) = volume.fs() {
+                        problems.push(Problem {
+                            kind: image_error_kind(&e),
+                            message: e.to_string(),
+                            evidence: vec![volume_evidence(volume, "mounting the file system")],
+                        });
+                    }
+                }
+            }
+            Detected::Unknown(oem) => {
+                if matches!(kind, None | Some(VolKind::BasicData)) {
+                    problems.push(Problem {
+                        kind: ProblemKind::Filesystem,
+                        message: format!(
+                            "{}: {}",
+                            volume.describe(),
+                            FsError::UnknownFileSystem { oem: oem.clone() }
+                        ),
+                        evidence: vec![volume_evidence(
+                            volume,
+                            format!("boot sector OEM id {oem:?} at offset 3"),
+                        )],
+                    });
+                }
+            }
+            Detected::ExFat => {}
+        }
+    }
+}
+
+/// The problem kind of a volume that does not mount: `Container` when the bytes below the file
+/// system could not be read, `BitLocker` for an encrypted volume, else `Filesystem`.
+pub(crate) fn image_error_kind(e: &ImageError) -> ProblemKind {
+    match e {
+        ImageError::Mount {
+            source: FsError::Read(_),
+            ..
+        }
+        | ImageError::Container(_) => ProblemKind::Container,
+        ImageError::Mount {
+            source: FsError::BitLocker,
+            ..
+        } => ProblemKind::BitLocker,
+        _ => ProblemKind::Filesystem,
+    }
+}
+
+/// The `NoWindowsVolume` problem, naming the volumes searched.
+fn no_windows_volume(image: &Image) -> Problem {
+    let searched: Vec<String> = image
+        .volumes()
+        .iter()
+        .filter(|v| {
+            v.partition
+                .as_ref()
+                .is_none_or(|p| p.kind != VolKind::EfiSystem)
+        })
+        .map(Volume::describe)
+        .collect();
+    let message = if searched.is_empty() {
+        "no volume that could hold Windows (the disk has no data partition)".to_owned()
+    } else {
+        format!(
+            "no volume holds \\Windows\\System32\\config (searched {})",
+            searched.join(", ")
+        )
+    };
+    Problem {
+        kind: ProblemKind::NoWindowsVolume,
+        message,
+        evidence: vec![Evidence::file(None, r"\Windows\System32\config")],
+    }
+}
+
+/// Everything read from the Windows volume.
+fn gather_windows(
+    volume: &Volume,
+    opts: &GatherOptions,
+    problems: &mut Vec<Problem>,
+) -> Option<WindowsFacts> {
+    let fs = match volume.fs() {
+        Ok(fs) => fs.clone(),
+        Err(e) => {
+            problems.push(Problem {
+                kind: image_error_kind(&e),
+                message: e.to_string(),
+                evidence: vec![volume_evidence(volume, "mounting the Windows volume")],
+            });
+            return None;
+        }
+    };
+    let index = volume.index();
+    let mut w = WindowsFacts {
+        system_root: Fact::new(
+            SYSTEM_ROOT.to_owned(),
+            Evidence::File {
+                partition_index: index,
+                path: r"\Windows\System32\config".into(),
+                detail: Some("directory present".into()),
+            },
+        ),
+        partition_index: Fact::new(
+            index.unwrap_or(0),
+            match &volume.partition {
+                Some(p) => Evidence::derived(format!(
+                    "partition {} ({}) holds \\Windows\\System32\\config",
+                    p.index,
+                    p.kind.as_str()
+                )),
+                None => Evidence::derived(
+                    "the disk has no partition table; the whole disk is the Windows volume (0)",
+                ),
+            },
+        ),
+        ..WindowsFacts::default()
+    };
+
+    let opened = hives::open_windows_hives(&*fs, index, opts);
+    for (name, result) in [
+        ("SYSTEM", &opened.system),
+        ("SOFTWARE", &opened.software),
+        ("SECURITY", &opened.security),
+    ] {
+        match result {
+            Ok(h) => w.hives.push(hives::hive_facts(name, h, index)),
+            Err(p) => problems.push(p.clone()),
+        }
+    }
+
+    let mut setup = system::SetupValues::default();
+    if let Ok(h) = &opened.system {
+        setup = system::fill(&mut w, h, problems);
+    }
+    if let Ok(h) = &opened.software {
+        software::fill(&mut w, h, problems);
+    }
+    if let Ok(h) = &opened.security {
+        security::fill(&mut w, h, problems);
+    }
+    files::fill_generalized(&mut w, &*fs, index, &setup, problems);
+    files::fill_aad_plugin(&mut w, &*fs, index);
+    w.answer_files = unattend::answer_files(&*fs, index, setup.unattend_file.as_ref(), problems);
+    w.fill_identity();
+    Some(w)
+}

@@ -3,6 +3,7 @@
 //! The binary is thin: it parses arguments, calls the crates, picks a printer and maps the
 //! outcome to an exit code. Nothing here parses image bytes.
 
+mod check;
 mod files;
 mod reg;
 
@@ -38,6 +39,37 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Check images against the Windows 365 / Dev Box / AVD custom-image requirements.
+    ///
+    /// Prints each finding with its evidence and remediation, the facts, and the
+    /// cloudPcDeviceImage Graph would report (status, errorCode, osStatus). Exit code 0 when
+    /// every image passes (warnings allowed unless --strict), 1 when one fails.
+    Check {
+        /// The images (VHD, VHDX or raw), checked in parallel.
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// The service the images are for.
+        #[arg(long, value_enum, default_value_t = ProfileArg::Windows365)]
+        profile: ProfileArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = check::CheckFormat::Text)]
+        format: check::CheckFormat,
+        /// Judge end of servicing at this date (YYYY-MM-DD) instead of today.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Largest OS disk accepted, in GiB.
+        #[arg(long, default_value_t = vhdlint_policy::DEFAULT_MAX_OS_DISK_GB)]
+        max_os_disk_gb: u64,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+        /// Do not replay registry transaction logs (read dirty hives as they are).
+        #[arg(long)]
+        no_logs: bool,
+        /// Include the bytes and reads each check took, and its time.
+        #[arg(long)]
+        stats: bool,
+    },
     /// Show what the image holds: container (format, sizes, parent, diagnostics) and partitions.
     Inspect {
         /// The image (VHD, VHDX or raw; detected from content).
@@ -109,6 +141,23 @@ enum Command {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ProfileArg {
+    Windows365,
+    Devbox,
+    Avd,
+}
+
+impl From<ProfileArg> for vhdlint_policy::Profile {
+    fn from(p: ProfileArg) -> Self {
+        match p {
+            ProfileArg::Windows365 => vhdlint_policy::Profile::Windows365,
+            ProfileArg::Devbox => vhdlint_policy::Profile::Devbox,
+            ProfileArg::Avd => vhdlint_policy::Profile::Avd,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
     Text,
     Json,
@@ -172,6 +221,25 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
+        Command::Check {
+            images,
+            profile,
+            format,
+            as_of,
+            max_os_disk_gb,
+            strict,
+            no_logs,
+            stats,
+        } => check::check(check::CheckArgs {
+            images,
+            profile: profile.into(),
+            as_of,
+            max_os_disk_gb,
+            strict,
+            no_logs,
+            format,
+            stats,
+        }),
         Command::Inspect {
             image,
             format,

@@ -14,6 +14,7 @@ use std::process::{Command, Output};
 
 use vhdlint_testkit::testdata_file;
 
+mod check;
 mod container;
 mod files;
 mod registry;

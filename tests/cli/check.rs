@@ -1,0 +1,215 @@
+//! `check` on the fixture matrix (testdata/images, built by third-party writers): each rule fires
+//! on its image and on no other, good images pass, and the output keeps its contract.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use vhdlint_testkit::testdata_file;
+
+use crate::{stdout, vhdlint};
+
+/// End of servicing is judged at a fixed date so the matrix does not change with the calendar.
+const AS_OF: &str = "2025-06-01";
+
+/// Every whole-image fixture and the error/warning rules it must fire (windows365), beyond the
+/// VL0102 warning every VHDX gets (not a fixed VHD).
+const MATRIX: &[(&str, &[&str])] = &[
+    ("gold.vhdx.xz", &[]),
+    ("not-generalized.vhdx.xz", &["VL0401"]),
+    ("aad-joined.vhdx.xz", &["VL0501"]),
+    ("pro-edition.vhdx.xz", &["VL0301"]),
+    ("win10-1909.vhdx.xz", &["VL0304"]),
+    ("multi-session.vhdx.xz", &["VL0302"]),
+    ("recovery-partition.vhdx.xz", &["VL0202"]),
+    ("gen1-mbr.vhdx.xz", &["VL0201"]),
+    ("stale-unattend.vhdx.xz", &["VL0601"]),
+    ("cdrom-disabled.vhdx.xz", &["VL0602"]),
+    ("domain-joined.vhdx.xz", &["VL0502"]),
+    ("workgroup-empty-sid.vhdx.xz", &[]),
+    ("mdm-enrolled.vhdx.xz", &["VL0502"]),
+    ("reserved-storage.vhdx.xz", &["VL0701"]),
+    ("dirty-hive.vhdx.xz", &["VL0702"]),
+];
+
+fn image(name: &str) -> String {
+    testdata_file(&format!("images/{name}"))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn check_json(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["check", "--format", "json", "--as-of", AS_OF];
+    all.extend_from_slice(args);
+    let out = vhdlint(&all);
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), doc)
+}
+
+fn rules(doc: &Value) -> BTreeSet<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .filter(|r| r != "VL0102")
+        .collect()
+}
+
+#[test]
+fn each_rule_fires_on_its_image_and_on_no_other() {
+    let paths: Vec<String> = MATRIX.iter().map(|(n, _)| image(n)).collect();
+    let mut args: Vec<&str> = vec!["check", "--format", "jsonl", "--as-of", AS_OF];
+    args.extend(paths.iter().map(String::as_str));
+    let out = vhdlint(&args);
+    assert_eq!(out.status.code(), Some(1), "some images fail");
+    let docs: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), MATRIX.len(), "one line per image, in order");
+    for ((name, expected), (doc, path)) in MATRIX.iter().zip(docs.iter().zip(&paths)) {
+        assert_eq!(doc["image"], path.as_str());
+        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+        assert_eq!(rules(doc), expected, "{name}");
+        let errors = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["severity"] == "error");
+        assert_eq!(doc["passed"], !errors, "{name}");
+        assert_eq!(
+            doc["cloudPcDeviceImage"]["status"],
+            if errors { "failed" } else { "ready" },
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn good_images_pass_in_every_container_format() {
+    for name in ["gold.vhdx.xz", "gold.raw.xz", "gold-fixed.vhd.xz"] {
+        let (code, doc) = check_json(&[&image(name)]);
+        assert_eq!(code, 0, "{name}: {doc}");
+        assert_eq!(doc["passed"], true);
+        let g = &doc["cloudPcDeviceImage"];
+        assert_eq!(g["@odata.type"], "#microsoft.graph.cloudPcDeviceImage");
+        assert_eq!(g["operatingSystem"], "Windows 11 Enterprise");
+        assert_eq!(g["osBuildNumber"], "23H2");
+        assert_eq!(g["osVersionNumber"], "10.0.22631.4460");
+        assert_eq!(g["osStatus"], "supported");
+        assert_eq!(g["status"], "ready");
+        assert_eq!(g["errorCode"], Value::Null);
+        assert_eq!(g["sizeInGB"], 1);
+        let w = &doc["facts"]["windows"];
+        assert_eq!(w["generalized"]["value"], true, "{name}");
+        assert_eq!(w["computerName"]["value"], "VHDLINT-GOLD");
+        assert_eq!(w["controlSet"]["value"], "ControlSet001");
+    }
+    // Only the fixed VHD is upload-ready: the others carry the VL0102 warning, which --strict fails.
+    let (_, fixed) = check_json(&[&image("gold-fixed.vhd.xz")]);
+    assert_eq!(fixed["findings"].as_array().unwrap().len(), 0);
+    let (code, _) = check_json(&["--strict", &image("gold.vhdx.xz")]);
+    assert_eq!(code, 1);
+    let (code, _) = check_json(&["--strict", &image("gold-fixed.vhd.xz")]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn error_codes_are_graph_spellings_and_profiles_change_severity() {
+    let (_, aad) = check_json(&[&image("aad-joined.vhdx.xz")]);
+    assert_eq!(
+        aad["cloudPcDeviceImage"]["errorCode"],
+        "vmAlreadyAzureAdjoined"
+    );
+    let (_, ng) = check_json(&[&image("not-generalized.vhdx.xz")]);
+    assert_eq!(
+        ng["cloudPcDeviceImage"]["errorCode"],
+        "sourceImageNotGeneralized"
+    );
+    let finding = &ng["findings"].as_array().unwrap()[1];
+    assert!(!finding["evidence"].as_array().unwrap().is_empty());
+    assert!(finding["remediation"].as_str().unwrap().contains("sysprep"));
+
+    // AVD allows multi-session and takes Gen1 as information only.
+    let (code, _) = check_json(&["--profile", "avd", &image("multi-session.vhdx.xz")]);
+    assert_eq!(code, 0);
+    let (code, gen1) = check_json(&["--profile", "avd", &image("gen1-mbr.vhdx.xz")]);
+    assert_eq!(code, 0);
+    let vl0201 = gen1["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "VL0201")
+        .unwrap();
+    assert_eq!(vl0201["severity"], "info");
+    // Dev Box warns on reserved storage; Windows 365 only informs.
+    let (_, w365) = check_json(&[&image("reserved-storage.vhdx.xz")]);
+    let (_, devbox) = check_json(&["--profile", "devbox", &image("reserved-storage.vhdx.xz")]);
+    let sev = |d: &Value| {
+        d["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "VL0701")
+            .unwrap()["severity"]
+            .clone()
+    };
+    assert_eq!(sev(&w365), "info");
+    assert_eq!(sev(&devbox), "warning");
+}
+
+#[test]
+fn end_of_servicing_follows_the_as_of_date() {
+    let gold = image("gold.vhdx.xz");
+    let out = vhdlint(&["check", "--format", "json", "--as-of", "2027-01-01", &gold]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["cloudPcDeviceImage"]["osStatus"],
+        "supportedWithWarning"
+    );
+    assert!(rules(&doc).contains("VL0304"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning does not fail the image"
+    );
+}
+
+#[test]
+fn corrupt_and_missing_images_get_distinct_exit_codes() {
+    let dir = vhdlint_testkit::scratch_dir("cli-check-corrupt");
+    let gold = std::fs::read(image("gold.vhdx.xz")).unwrap();
+    let cut = dir.join("cut.vhdx");
+    std::fs::write(&cut, &gold[..300 * 1024]).unwrap();
+    let (code, doc) = check_json(&[cut.to_str().unwrap()]);
+    assert_eq!(code, 1, "a corrupt image is a failed image");
+    assert_eq!(doc["cloudPcDeviceImage"]["errorCode"], "sourceImageInvalid");
+    assert!(rules(&doc).contains("VL0101"));
+    let out = vhdlint(&["check", "/nonexistent.vhdx"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = vhdlint(&["check", "--as-of", "yesterday", &image("gold.vhdx.xz")]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn check_reads_kilobytes_not_the_image_and_prints_text() {
+    let gold = image("gold.vhdx.xz");
+    let (_, doc) = check_json(&["--stats", &gold]);
+    let bytes = doc["stats"]["bytes"].as_u64().unwrap();
+    assert!(bytes < 2 << 20, "a check read {bytes} bytes");
+    let out = vhdlint(&["check", "--as-of", AS_OF, &image("not-generalized.vhdx.xz")]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("FAIL") && text.contains("VL0401") && text.contains("evidence:"),
+        "{text}"
+    );
+}

@@ -1,0 +1,419 @@
+#!/usr/bin/env bash
+# Builds vhdlint's whole-image fixtures with third-party writers only: a small "gold" Windows 11
+# 23H2 Enterprise disk (generalized, Gen2/GPT, never joined) and variants that each differ from
+# it in one thing, for rule tests. README.md beside this script lists every image and the facts
+# it holds; keep both, and the EXPECTED table below, in step.
+#
+# Gold disk (128 MiB, 512-byte sectors, GPT written by sgdisk, fixed GUIDs):
+#   1 ESP   EF00  40 MiB  FAT32 (mkfs.fat -F 32 -s 1), files written with mtools:
+#                         EFI/Microsoft/Boot/bootmgfw.efi, EFI/Boot/bootx64.efi (MZ stubs),
+#                         EFI/Microsoft/Boot/BCD (hive built from bcd.reg)
+#   2 MSR   0C01  16 MiB  no file system (zeros)
+#   3 data  0700  70 MiB  NTFS (mkntfs -Q -T, label "Windows"), files written through ntfs-3g
+#                         (FUSE): Windows/System32/config/{SYSTEM,SOFTWARE,SECURITY},
+#                         Windows/System32/cmd.exe, Sysprep tag, Windows/Setup/State/State.ini,
+#                         Users/Default/NTUSER.DAT, hosts with a Zone.Identifier stream.
+# Hives start from hivex's empty hive (shared/corpus/hives/hivex-minimal.hive, copied to a temp
+# dir) and are filled by `hivexregedit --merge` from the .reg files here (system.reg,
+# software.reg, security.reg, ntuser.reg, bcd.reg). A variant = gold + overrides/VARIANT.HIVE.reg
+# merged on top + the file-level changes in configure() below.
+#
+# Outputs (xz -9e): gold.raw.xz, gold.vhdx.xz (qemu-img vhdx dynamic), gold-fixed.vhd.xz
+# (qemu-img vpc fixed, force_size: the Azure upload format) and VARIANT.vhdx.xz for each variant.
+#
+# Needs (Debian): gdisk (sgdisk), fdisk (sfdisk), dosfstools (mkfs.fat, fsck.fat), mtools,
+# ntfs-3g (mkntfs, ntfslabel, ntfs-3g, ntfsls, ntfscat) plus /dev/fuse and the right to mount
+# FUSE file systems (root), libhivex-bin + libwin-hivex-perl (hivexregedit, hivexget, hivexsh),
+# qemu-utils (qemu-img), xz-utils, python3 (glue only: JSON, the dirty-hive patch). Optional:
+# faketime (libfaketime), which pins every timestamp the tools write to FIXTURE_TIME.
+#
+# Determinism: with libfaketime present, the raw disks are byte-identical from run to run
+# (fixed GUIDs, volume ids and serials; mkntfs -T; hivex keeps the minimal hive's times).
+# The .vhdx/.vhd containers still hold random GUIDs that qemu-img draws (VHDX file/data write
+# GUIDs, the VHD footer UUID), so their bytes change on every run; their disk contents do not.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+for tool in sgdisk sfdisk mkfs.fat fsck.fat mmd mcopy mkntfs ntfslabel ntfs-3g ntfsls ntfscat \
+  hivexregedit hivexget hivexsh qemu-img xz python3 iconv; do
+  command -v "$tool" >/dev/null || { echo "$tool is required (see the top of $0)" >&2; exit 1; }
+done
+[ -e /dev/fuse ] || { echo "/dev/fuse is required (ntfs-3g)" >&2; exit 1; }
+corpus=${VHDLINT_CORPUS:-$here/../../../shared/corpus}
+minimal="$corpus/hives/hivex-minimal.hive"
+[ -f "$minimal" ] || { echo "missing $minimal (set VHDLINT_CORPUS)" >&2; exit 1; }
+
+work=$(mktemp -d)
+cleanup() {
+  if mountpoint -q "$work/mnt" 2>/dev/null; then umount "$work/mnt"; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir "$work/mnt"
+
+FIXTURE_TIME="2024-01-01 00:00:00"
+libfaketime=""
+for f in /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
+  if [ -f "$f" ]; then libfaketime=$f; break; fi
+done
+[ -n "$libfaketime" ] || echo "note: libfaketime not found; timestamps will be today's" >&2
+# ft CMD...: run CMD with the clock frozen at FIXTURE_TIME (UTC), when libfaketime is there.
+ft() {
+  if [ -n "$libfaketime" ]; then
+    TZ=UTC LD_PRELOAD="$libfaketime" FAKETIME="$FIXTURE_TIME" "$@"
+  else
+    "$@"
+  fi
+}
+export MTOOLS_SKIP_CHECK=1
+
+# pattern TEXT N: TEXT repeated and cut to N bytes (the contents of every stub file).
+pattern() { python3 -c 'import sys; t=sys.argv[1].encode(); n=int(sys.argv[2]); sys.stdout.buffer.write((t*(n//len(t)+1))[:n])' "$1" "$2"; }
+
+MIB_SECTORS=2048 # 1 MiB in 512-byte sectors
+LOADER_GUID='{6a6c1f1b-59d4-11ea-9438-9d1b7e0c1a30}'
+DISK_GUID=76686c74-0000-4000-8000-000000000000
+part_guid() { printf '76686c74-0000-4000-8000-%012d' "$1"; }
+OS_SERIAL=76686c7400000003   # NTFS volume serial of the Windows volume
+RE_SERIAL=76686c7400000004   # NTFS volume serial of the recovery volume
+ESP_VOLID=76686C01           # FAT volume id of the ESP
+MBR_SIGNATURE=0x76686c74     # gen1-mbr disk signature
+
+VARIANTS=(not-generalized aad-joined pro-edition win10-1909 multi-session recovery-partition
+  gen1-mbr stale-unattend cdrom-disabled domain-joined workgroup-empty-sid mdm-enrolled
+  reserved-storage dirty-hive)
+
+# configure VARIANT: the file-level knobs; gold's values first, then the variant's one change.
+# (Registry changes live in overrides/VARIANT.HIVE.reg and are picked up by make_hive.)
+configure() {
+  variant=$1
+  layout=gpt                 # gpt (UEFI, Gen2) or mbr (BIOS, Gen1)
+  recovery=no                # yes: a 4th GPT partition, Windows RE (2700), after the OS
+  sysprep_tag=yes            # Windows/System32/Sysprep/Sysprep_succeeded.tag
+  image_state=IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE  # written to State.ini
+  unattend=no                # yes: Windows/Panther/unattend.xml = stale-unattend.xml
+  dirty_system=no            # yes: SYSTEM's primary sequence bumped (dirty, no logs)
+  case $variant in
+    gold) ;;
+    not-generalized) sysprep_tag=no; image_state=IMAGE_STATE_COMPLETE ;;
+    recovery-partition) recovery=yes ;;
+    gen1-mbr) layout=mbr ;;
+    stale-unattend) unattend=yes ;;
+    dirty-hive) dirty_system=yes ;;
+    aad-joined | pro-edition | win10-1909 | multi-session | cdrom-disabled | domain-joined | \
+      workgroup-empty-sid | mdm-enrolled | reserved-storage) ;; # registry only
+    *) echo "unknown variant $variant" >&2; exit 1 ;;
+  esac
+}
+
+# make_hive OUT BASE: copy of hivex-minimal.hive + BASE.reg + overrides/$variant.BASE.reg.
+make_hive() {
+  local out=$1 base=$2
+  cp "$minimal" "$out"
+  chmod u+w "$out"
+  hivexregedit --merge "$out" "$base.reg"
+  if [ -f "overrides/$variant.$base.reg" ]; then
+    hivexregedit --merge "$out" "overrides/$variant.$base.reg"
+  fi
+}
+
+# make_dirty HIVE: a crafted corruption. Bump the base block's primary sequence number (offset 4)
+# so it no longer equals the secondary one (offset 8), then store the XOR-32 of the first 508
+# bytes at offset 508 so the checksum stays valid: the hive is dirty, not corrupt.
+make_dirty() {
+  python3 - "$1" <<'PY'
+import struct, sys
+path = sys.argv[1]
+b = bytearray(open(path, "rb").read())
+assert b[:4] == b"regf"
+primary, secondary = struct.unpack_from("<II", b, 4)
+assert primary == secondary
+struct.pack_into("<I", b, 4, primary + 1)
+x = 0
+for (w,) in struct.iter_unpack("<I", bytes(b[:508])):
+    x ^= w
+x = {0: 1, 0xFFFFFFFF: 0xFFFFFFFE}.get(x, x)
+struct.pack_into("<I", b, 508, x)
+open(path, "wb").write(b)
+PY
+}
+
+# make_hives DIR: every hive of the image, for the current variant.
+make_hives() {
+  local d=$1
+  mkdir -p "$d"
+  make_hive "$d/SYSTEM" system
+  make_hive "$d/SOFTWARE" software
+  make_hive "$d/SECURITY" security
+  make_hive "$d/NTUSER.DAT" ntuser
+  make_hive "$d/BCD" bcd
+  if [ "$dirty_system" = yes ]; then make_dirty "$d/SYSTEM"; fi
+}
+
+# State.ini as Windows writes it: UTF-16LE with a BOM, CRLF line ends.
+write_state_ini() {
+  { printf '\xff\xfe'; printf '[State]\r\nImageState=%s\r\n' "$image_state" | iconv -f ASCII -t UTF-16LE; } > "$1"
+}
+
+# populate_windows ROOT HIVES: the Windows volume's files (ROOT is the ntfs-3g mount).
+populate_windows() {
+  local m=$1 h=$2
+  mkdir -p "$m/Windows/System32/config" "$m/Windows/System32/Sysprep" \
+    "$m/Windows/System32/drivers/etc" "$m/Windows/Setup/State" "$m/Users/Default"
+  cp "$h/SYSTEM" "$h/SOFTWARE" "$h/SECURITY" "$m/Windows/System32/config/"
+  cp "$h/NTUSER.DAT" "$m/Users/Default/NTUSER.DAT"
+  pattern "MZ vhdlint cmd.exe " 4096 > "$m/Windows/System32/cmd.exe"
+  if [ "$sysprep_tag" = yes ]; then : > "$m/Windows/System32/Sysprep/Sysprep_succeeded.tag"; fi
+  write_state_ini "$m/Windows/Setup/State/State.ini"
+  printf '# vhdlint fixture hosts file\r\n127.0.0.1 localhost\r\n' > "$m/Windows/System32/drivers/etc/hosts"
+  # streams_interface=windows: "file:stream" names an alternate data stream.
+  printf '[ZoneTransfer]\r\nZoneId=3\r\n' > "$m/Windows/System32/drivers/etc/hosts:Zone.Identifier"
+  if [ "$unattend" = yes ]; then
+    mkdir -p "$m/Windows/Panther"
+    cp stale-unattend.xml "$m/Windows/Panther/unattend.xml"
+  fi
+  if [ "$layout" = mbr ]; then # BIOS boot files on the active partition
+    mkdir -p "$m/Boot"
+    pattern "vhdlint bootmgr " 4096 > "$m/bootmgr"
+    cp "$h/BCD" "$m/Boot/BCD"
+  fi
+}
+
+# make_ntfs IMG SECTORS START LABEL SERIAL FILLER [ARGS]: an NTFS volume image, filled through
+# ntfs-3g by FILLER MOUNTPOINT ARGS...
+make_ntfs() {
+  local img=$1 sectors=$2 start=$3 label=$4 serial=$5 filler=$6
+  shift 6
+  truncate -s $((sectors * 512)) "$img"
+  mkntfs -F -Q -q -T -s 512 -c 4096 -p "$start" -H 255 -S 63 -L "$label" "$img" 2>/dev/null
+  ntfslabel -q --new-serial="$serial" "$img" >/dev/null
+  ft ntfs-3g -o streams_interface=windows "$img" "$work/mnt"
+  "$filler" "$work/mnt" "$@"
+  sync
+  umount "$work/mnt"
+}
+
+populate_recovery() {
+  mkdir -p "$1/Recovery/WindowsRE"
+  pattern "MSWIM vhdlint winre.wim " 65536 > "$1/Recovery/WindowsRE/winre.wim"
+}
+
+# make_esp IMG START HIVES: FAT32 ESP image (40 MiB) with the UEFI boot files.
+make_esp() {
+  local img=$1 start=$2 h=$3
+  truncate -s 40M "$img"
+  ft mkfs.fat -F 32 -s 1 -S 512 -h "$start" -i "$ESP_VOLID" -n SYSTEM "$img" >/dev/null
+  pattern "MZ vhdlint bootmgfw.efi " 8192 > "$work/bootmgfw.efi"
+  pattern "MZ vhdlint bootx64.efi " 8192 > "$work/bootx64.efi"
+  ft mmd -i "$img" ::/EFI ::/EFI/Microsoft ::/EFI/Microsoft/Boot ::/EFI/Boot
+  ft mcopy -i "$img" "$work/bootmgfw.efi" ::/EFI/Microsoft/Boot/bootmgfw.efi
+  ft mcopy -i "$img" "$h/BCD" ::/EFI/Microsoft/Boot/BCD
+  ft mcopy -i "$img" "$work/bootx64.efi" ::/EFI/Boot/bootx64.efi
+}
+
+# place IMG PART START: copy a volume image into the disk at sector START.
+place() { dd if="$2" of="$1" bs=512 seek="$3" conv=notrunc,sparse status=none; }
+
+# build_disk OUT: the raw disk of the current variant.
+build_disk() {
+  local out=$1 h="$work/hives-$variant"
+  rm -rf "$h"
+  make_hives "$h"
+  if [ "$layout" = mbr ]; then
+    # One active NTFS partition (0x07) from 1 MiB to the end: Windows + bootmgr + Boot\BCD.
+    local start=$MIB_SECTORS sectors=$(((128 - 1) * MIB_SECTORS))
+    truncate -s 128M "$out"
+    printf 'label: dos\nlabel-id: %s\nstart=%d, size=%d, type=7, bootable\n' \
+      "$MBR_SIGNATURE" "$start" "$sectors" | sfdisk --quiet "$out"
+    make_ntfs "$work/os.ntfs" "$sectors" "$start" Windows "$OS_SERIAL" populate_windows "$h"
+    place "$out" "$work/os.ntfs" "$start"
+    return
+  fi
+  # GPT: ESP 40 MiB @1 MiB, MSR 16 MiB @41 MiB, Windows 70 MiB @57 MiB; the recovery variant
+  # appends a 16 MiB Windows RE partition @127 MiB on a 144 MiB disk (partitions 1-3 unchanged).
+  local esp=$MIB_SECTORS msr=$((41 * MIB_SECTORS)) os=$((57 * MIB_SECTORS))
+  local os_sectors=$((70 * MIB_SECTORS)) re=$((127 * MIB_SECTORS)) re_sectors=$((16 * MIB_SECTORS))
+  local size=128M re_args=()
+  if [ "$recovery" = yes ]; then
+    size=144M
+    re_args=(-n "4:$re:+16M" -t 4:2700 -c "4:Recovery" -u "4:$(part_guid 4)" -A 4:set:0 -A 4:set:63)
+  fi
+  truncate -s "$size" "$out"
+  sgdisk -o -U "$DISK_GUID" \
+    -n "1:$esp:+40M" -t 1:ef00 -c "1:EFI system partition" -u "1:$(part_guid 1)" \
+    -n "2:$msr:+16M" -t 2:0c01 -c "2:Microsoft reserved partition" -u "2:$(part_guid 2)" \
+    -n "3:$os:+70M" -t 3:0700 -c "3:Basic data partition" -u "3:$(part_guid 3)" \
+    "${re_args[@]}" "$out" >/dev/null
+  make_esp "$work/esp.fat" "$esp" "$h"
+  place "$out" "$work/esp.fat" "$esp"
+  make_ntfs "$work/os.ntfs" "$os_sectors" "$os" Windows "$OS_SERIAL" populate_windows "$h"
+  place "$out" "$work/os.ntfs" "$os"
+  if [ "$recovery" = yes ]; then
+    make_ntfs "$work/re.ntfs" "$re_sectors" "$re" "Windows RE" "$RE_SERIAL" populate_recovery
+    place "$out" "$work/re.ntfs" "$re"
+  fi
+}
+
+# ---- verification with independent readers --------------------------------------------------
+# facts RAW: one line of what sfdisk/sgdisk, fsck.fat, mtools, ntfscat and hivexget read back.
+facts() {
+  local raw=$1 d="$work/check"
+  rm -rf "$d"
+  mkdir -p "$d"
+  sfdisk -J "$raw" > "$d/table.json"
+  # "label parts os_start os_size esp_start esp_size": parts as short type codes.
+  read -r label parts os_start os_size esp_start esp_size < <(python3 - "$d/table.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["partitiontable"]
+short = {"C12A7328-F81F-11D2-BA4B-00A0C93EC93B": "EF00", "E3C9E316-0B5C-4DB8-817D-F92DF00215AE": "0C01",
+         "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7": "0700", "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC": "2700"}
+codes, os_part, esp = [], None, ("-", "-")
+for p in t["partitions"]:
+    code = short.get(p["type"].upper(), p["type"]) + ("*" if p.get("bootable") else "")
+    codes.append(code)
+    if code.startswith(("0700", "7")) and os_part is None:
+        os_part = (p["start"], p["size"])
+    if code == "EF00":
+        esp = (p["start"], p["size"])
+print(t["label"], ",".join(codes), os_part[0], os_part[1], esp[0], esp[1])
+PY
+  )
+  dd if="$raw" of="$d/os.ntfs" bs=512 skip="$os_start" count="$os_size" status=none
+  local boot_bcd
+  if [ "$esp_start" != - ]; then
+    dd if="$raw" of="$d/esp.fat" bs=512 skip="$esp_start" count="$esp_size" status=none
+    fsck.fat -n "$d/esp.fat" >/dev/null || { echo "fsck.fat failed on $raw" >&2; exit 1; }
+    mcopy -n -i "$d/esp.fat" ::/EFI/Microsoft/Boot/BCD "$d/BCD"
+    mdir -i "$d/esp.fat" ::/EFI/Boot >/dev/null
+    boot_bcd="ESP:EFI/Microsoft/Boot/BCD"
+  else
+    ntfscat "$d/os.ntfs" /Boot/BCD > "$d/BCD"
+    ntfscat "$d/os.ntfs" /bootmgr | head -c 7 | grep -q '^vhdlint' || { echo "no bootmgr" >&2; exit 1; }
+    boot_bcd="C:Boot/BCD"
+  fi
+  local f
+  for f in SYSTEM SOFTWARE SECURITY; do ntfscat "$d/os.ntfs" "/Windows/System32/config/$f" > "$d/$f"; done
+  ntfscat "$d/os.ntfs" /Users/Default/NTUSER.DAT > "$d/NTUSER.DAT"
+  local cv='\Microsoft\Windows NT\CurrentVersion' loader
+  loader=$(hivexget "$d/BCD" "\\Objects\\$LOADER_GUID\\Elements\\12000002" Element)
+  local edition product build display image tag state ptype cdrom aad sid enroll reserves unat dirty zone re
+  edition=$(hivexget "$d/SOFTWARE" "$cv" EditionID)
+  product=$(hivexget "$d/SOFTWARE" "$cv" ProductName)
+  build=$(hivexget "$d/SOFTWARE" "$cv" CurrentBuildNumber).$(hivexget "$d/SOFTWARE" "$cv" UBR)
+  display=$(hivexget "$d/SOFTWARE" "$cv" DisplayVersion 2>/dev/null || echo -)
+  image=$(hivexget "$d/SOFTWARE" '\Microsoft\Windows\CurrentVersion\Setup\State' ImageState)
+  state=$(ntfscat "$d/os.ntfs" /Windows/Setup/State/State.ini | iconv -f UTF-16 -t ASCII | tr -d '\r' | sed -n 's/^ImageState=//p')
+  [ "$state" = "$image" ] || { echo "State.ini ($state) and registry ($image) disagree" >&2; exit 1; }
+  tag=$(ntfscat "$d/os.ntfs" /Windows/System32/Sysprep/Sysprep_succeeded.tag >/dev/null 2>&1 && echo tag || echo no-tag)
+  ptype=$(hivexget "$d/SYSTEM" '\ControlSet001\Control\ProductOptions' ProductType)
+  cdrom=$(hivexget "$d/SYSTEM" '\ControlSet001\Services\cdrom' Start)
+  aad=$(printf 'cd \\ControlSet001\\Control\\CloudDomainJoin\\JoinInfo\nls\n' | hivexsh "$d/SYSTEM" 2>/dev/null | tr '\n' ' ' | sed 's/ $//' || true)
+  aad=${aad:--}
+  sid=$(hivexsh "$d/SECURITY" <<<$'cd \\Policy\\PolPrDmS\nlsval' 2>/dev/null | sed -n 's/^"@"=//p' || true)
+  sid=${sid:--}
+  sid=${sid// /}
+  enroll=$(printf 'cd \\Microsoft\\Enrollments\nls\n' | hivexsh "$d/SOFTWARE" | tr '\n' ' ' | sed 's/ $//' || true)
+  enroll=${enroll:--}
+  reserves=$(hivexget "$d/SOFTWARE" '\Microsoft\Windows\CurrentVersion\ReserveManager' ShippedWithReserves)
+  unat=$(ntfscat "$d/os.ntfs" /Windows/Panther/unattend.xml 2>/dev/null | sed -n 's:.*<ComputerName>\(.*\)</ComputerName>.*:\1:p' || true)
+  unat=${unat:--}
+  dirty=$(python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(4096); p,s=struct.unpack_from("<II",b,4); x=0
+for (w,) in struct.iter_unpack("<I",b[:508]): x^=w
+x={0:1,0xFFFFFFFF:0xFFFFFFFE}.get(x,x); c=struct.unpack_from("<I",b,508)[0]
+print("clean" if p==s and x==c else "dirty(%d/%d,%s)"%(p,s,"sum-ok" if x==c else "sum-bad"))' "$d/SYSTEM")
+  zone=$(ntfscat -a 0x80 -n Zone.Identifier "$d/os.ntfs" /Windows/System32/drivers/etc/hosts | tr -d '\r' | sed -n 's/^ZoneId=//p')
+  re=-
+  if [[ $parts == *2700* ]]; then
+    local re_start
+    re_start=$(python3 -c 'import json,sys; print([p["start"] for p in json.load(open(sys.argv[1]))["partitiontable"]["partitions"] if p["type"].upper().startswith("DE94BBA4")][0])' "$d/table.json")
+    dd if="$raw" of="$d/re.ntfs" bs=512 skip="$re_start" count=$((16 * MIB_SECTORS)) status=none
+    re=$(ntfscat "$d/re.ntfs" /Recovery/WindowsRE/winre.wim | head -c 5)
+  fi
+  printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$label" "$parts" "$boot_bcd" \
+    "$loader" "$edition" "$product" "$build" "$display" "$image" "$tag" "$ptype" "$cdrom" "$aad" \
+    "$sid" "$enroll" "$reserves" "$unat" "$dirty" "$zone:$re"
+}
+
+# What each image must read back as (the ground truth of README.md). Columns: variant, table,
+# partition types (* = active), where the BCD is, loader ApplicationPath, EditionID, ProductName,
+# CurrentBuildNumber.UBR, DisplayVersion, ImageState (registry = State.ini), Sysprep tag,
+# ProductType, cdrom Start, CloudDomainJoin\JoinInfo subkeys, PolPrDmS default value,
+# Enrollments subkeys, ShippedWithReserves, Panther unattend ComputerName, SYSTEM base block,
+# hosts:Zone.Identifier ZoneId : winre.wim magic.
+read -r -d '' EXPECTED <<'EOF' || true
+gold|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-
+not-generalized|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_COMPLETE|no-tag|WinNT|1|-|-|-|0|-|clean|3:-
+aad-joined|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|0123456789ABCDEF0123456789ABCDEF01234567|-|-|0|-|clean|3:-
+pro-edition|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Professional|Windows 10 Pro|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-
+win10-1909|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|18363.1912|-|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-
+multi-session|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|ServerRdsh|Windows 10 Enterprise multi-session|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|ServerNT|1|-|-|-|0|-|clean|3:-
+recovery-partition|gpt|EF00,0C01,0700,2700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:MSWIM
+gen1-mbr|dos|7*|C:Boot/BCD|\Windows\system32\winload.exe|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-
+stale-unattend|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|FIXED-NAME|clean|3:-
+cdrom-disabled|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|4|-|-|-|0|-|clean|3:-
+domain-joined|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|hex(0):01,04,00,00,00,00,00,05,15,00,00,00,c7,35,3a,42,8e,6b,74,84,55,a1,ae,c6|-|0|-|clean|3:-
+workgroup-empty-sid|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|hex(0):|-|0|-|clean|3:-
+mdm-enrolled|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|{8C9D1A1E-0000-4000-8000-000000000001}|0|-|clean|3:-
+reserved-storage|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|1|-|clean|3:-
+dirty-hive|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|dirty(258/257,sum-ok)|3:-
+EOF
+
+check() {
+  local name=$1 raw=$2 got want
+  got="$name|$(facts "$raw")"
+  want=$(grep "^$name|" <<<"$EXPECTED")
+  if [ "$got" != "$want" ]; then
+    printf 'MISMATCH for %s\n got: %s\nwant: %s\n' "$name" "$got" "$want" >&2
+    exit 1
+  fi
+  echo "ok  $got"
+}
+
+# emit NAME RAW FORMATS...: convert with qemu-img, compare back, compress.
+emit() {
+  local name=$1 raw=$2
+  shift 2
+  local fmt out
+  for fmt in "$@"; do
+    case $fmt in
+      raw) out="$name.raw" ;;
+      vhdx)
+        out="$name.vhdx"
+        ft qemu-img convert -f raw -O vhdx -o subformat=dynamic "$raw" "$work/$out"
+        qemu-img check -q -f vhdx "$work/$out"
+        ;;
+      vhd-fixed)
+        out="$name-fixed.vhd"
+        ft qemu-img convert -f raw -O vpc -o subformat=fixed,force_size=on "$raw" "$work/$out"
+        [ $(($(stat -c %s "$work/$out") - $(stat -c %s "$raw"))) -eq 512 ] || { echo "$out: not raw + 512-byte footer" >&2; exit 1; }
+        ;;
+    esac
+    if [ "$fmt" != raw ]; then
+      qemu-img compare -q -f raw -F "$( [ "$fmt" = vhdx ] && echo vhdx || echo vpc)" "$raw" "$work/$out"
+    fi
+    if [ "$fmt" = raw ]; then xz -9e -T1 -c "$raw" > "$out.xz"; else xz -9e -T1 -c "$work/$out" > "$out.xz"; fi
+  done
+}
+
+configure gold
+build_disk "$work/gold.raw"
+sgdisk -p "$work/gold.raw" | sed 's/^/    /'
+check gold "$work/gold.raw"
+emit gold "$work/gold.raw" raw vhdx vhd-fixed
+for v in "${VARIANTS[@]}"; do
+  configure "$v"
+  build_disk "$work/$v.raw"
+  check "$v" "$work/$v.raw"
+  emit "$v" "$work/$v.raw" vhdx
+  rm -f "$work/$v.raw"
+done
+{
+  qemu-img --version | head -1
+  if command -v dpkg-query >/dev/null; then
+    dpkg-query -W -f='${Package} ${Version}\n' gdisk fdisk dosfstools mtools ntfs-3g libhivex-bin \
+      libwin-hivex-perl qemu-utils xz-utils faketime 2>/dev/null || true
+  fi
+  if [ -n "$libfaketime" ]; then echo "timestamps: frozen at $FIXTURE_TIME UTC (libfaketime)"; else echo "timestamps: wall clock (no libfaketime)"; fi
+  echo "generated $(date -u +%Y-%m-%d) by testdata/images/generate.sh"
+} > GENERATED-WITH.txt
+ls -l ./*.xz

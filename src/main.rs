@@ -70,6 +70,12 @@ enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// List the rules: id, name, level per profile, Graph error code, title.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
     /// Show what the image holds: container (format, sizes, parent, diagnostics) and partitions.
     Inspect {
         /// The image (VHD, VHDX or raw; detected from content).
@@ -240,6 +246,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             format,
             stats,
         }),
+        Command::Rules { format } => rules(format == OutputFormat::Json),
         Command::Inspect {
             image,
             format,
@@ -355,6 +362,45 @@ fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Ou
         print_stats(s);
     }
     Ok(outcome)
+}
+
+/// `vhdlint rules`: the registry as declared, for people or as JSON.
+fn rules(json: bool) -> anyhow::Result<Outcome> {
+    let metas: Vec<&vhdlint_policy::RuleMeta> =
+        vhdlint_policy::RULES.iter().map(|r| r.meta()).collect();
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &metas)?;
+        writeln!(out)?;
+        return Ok(Outcome::Ok);
+    }
+    let level = |l: vhdlint_policy::Level| match l {
+        vhdlint_policy::Level::Error => "error",
+        vhdlint_policy::Level::Warning => "warning",
+        vhdlint_policy::Level::Info => "info",
+        vhdlint_policy::Level::Allowed => "allowed",
+    };
+    writeln!(
+        out,
+        "{:<7} {:<34} {:<8} {:<8} {:<8} {:<37} title",
+        "id", "name", "w365", "devbox", "avd", "errorCode"
+    )?;
+    for m in metas {
+        writeln!(
+            out,
+            "{:<7} {:<34} {:<8} {:<8} {:<8} {:<37} {}",
+            m.id,
+            m.name,
+            level(m.levels.windows365),
+            level(m.levels.devbox),
+            level(m.levels.avd),
+            m.graph_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into()),
+            m.title
+        )?;
+    }
+    Ok(Outcome::Ok)
 }
 
 /// The BCD store's default entry, when the image has a readable store (ESP, else `Boot\BCD`).

@@ -213,3 +213,25 @@ fn check_reads_kilobytes_not_the_image_and_prints_text() {
         "{text}"
     );
 }
+
+#[test]
+fn rules_lists_the_registry_with_profiles_and_graph_codes() {
+    let out = vhdlint(&["rules", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let rules: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), rules.len(), "ids are unique");
+    let ng = rules
+        .iter()
+        .find(|r| r["name"] == "not-generalized")
+        .unwrap();
+    assert_eq!(ng["graphCode"], "sourceImageNotGeneralized");
+    let ms = rules.iter().find(|r| r["name"] == "multi-session").unwrap();
+    assert_eq!(ms["levels"]["avd"], "allowed");
+    assert_eq!(ms["levels"]["windows365"], "error");
+    let text = stdout(&vhdlint(&["rules"]));
+    assert!(
+        text.contains("VL0501") && text.contains("vmAlreadyAzureAdjoined"),
+        "{text}"
+    );
+}

@@ -87,7 +87,8 @@ fn virtual_disk(b: divan::Bencher, format: &str) {
         "vhd" => &img.vhd,
         _ => &img.vhdx,
     };
-    let disk = vhdlint_container::open(path).expect("open");
+    let mapped = vhdlint_container::OpenOptions { map_files: true };
+    let disk = vhdlint_container::open_with(path, mapped).expect("open");
     let expected = blake3::hash(&std::fs::read(&img.raw).expect("read raw"));
     assert_eq!(
         hash_virtual(&disk).expect("hash"),

@@ -282,7 +282,15 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
 fn open_container(
     image: &Path,
 ) -> anyhow::Result<Result<vhdlint_container::Container, ContainerError>> {
-    match vhdlint_container::open(image) {
+    open_container_with(image, vhdlint_container::OpenOptions::default())
+}
+
+/// [`open_container`] with options (hashing maps the files to hash the page cache in place).
+fn open_container_with(
+    image: &Path,
+    options: vhdlint_container::OpenOptions,
+) -> anyhow::Result<Result<vhdlint_container::Container, ContainerError>> {
+    match vhdlint_container::open_with(image, options) {
         Ok(c) => Ok(Ok(c)),
         Err(e) if e.is_os_error() => Err(anyhow::Error::new(e)),
         Err(e) => Ok(Err(e)),
@@ -412,7 +420,8 @@ fn bcd_summary(img: &Image) -> Option<BcdJson> {
 
 fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Outcome> {
     let digest = if virtual_disk {
-        let container = match open_container(image)? {
+        let mapped = vhdlint_container::OpenOptions { map_files: true };
+        let container = match open_container_with(image, mapped)? {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("vhdlint: {}: {e}", image.display());

@@ -18,26 +18,41 @@ pub fn hash_file(path: &Path) -> io::Result<blake3::Hash> {
 /// BLAKE3 of the virtual disk's logical bytes (unallocated reads as zeros, differencing disks
 /// through their parents): format-independent, so a raw, VHD and VHDX of one disk agree.
 ///
-/// Reading the next chunk overlaps with hashing the current one.
+/// Bytes the disk can lend in place ([`ReadAt::borrow_at`]: a memory-mapped file's fully present
+/// blocks) are hashed without a copy; the rest is read a chunk at a time, reading the next chunk
+/// while the current one is hashed.
 pub fn hash_virtual(disk: &dyn ReadAt) -> Result<blake3::Hash, ReadError> {
     let len = disk.len();
     let mut hasher = blake3::Hasher::new();
-    let mut current = vec![0u8; chunk_len(0, len)];
-    disk.read_at(0, &mut current)?;
-    let mut offset = current.len() as u64;
-    let mut next = Vec::with_capacity(HASH_CHUNK.min(usize::try_from(len).unwrap_or(HASH_CHUNK)));
-    while !current.is_empty() {
-        let n = chunk_len(offset, len);
-        next.resize(n, 0);
-        let (_, read) = rayon::join(
-            || {
-                hasher.update_rayon(&current);
-            },
-            || disk.read_at(offset, &mut next),
-        );
-        read?;
-        offset += n as u64;
-        std::mem::swap(&mut current, &mut next);
+    let mut offset = 0u64;
+    let mut current: Vec<u8> = Vec::new();
+    let mut next: Vec<u8> = Vec::new();
+    // Each step hashes at least one byte (borrow_at lends at least one, a chunk is non-empty).
+    while offset < len {
+        let want = chunk_len(offset, len);
+        if let Some(lent) = disk.borrow_at(offset, want) {
+            hasher.update_rayon(lent);
+            offset += lent.len() as u64;
+            continue;
+        }
+        current.resize(want, 0);
+        disk.read_at(offset, &mut current)?;
+        offset += want as u64;
+        // Pipeline plain reads: hash this chunk while the next one (if it too must be copied) is read.
+        while offset < len && disk.borrow_at(offset, 1).is_none() {
+            let n = chunk_len(offset, len);
+            next.resize(n, 0);
+            let (_, read) = rayon::join(
+                || {
+                    hasher.update_rayon(&current);
+                },
+                || disk.read_at(offset, &mut next),
+            );
+            read?;
+            offset += n as u64;
+            std::mem::swap(&mut current, &mut next);
+        }
+        hasher.update_rayon(&current);
     }
     Ok(hasher.finalize())
 }
@@ -49,6 +64,38 @@ fn chunk_len(offset: u64, len: u64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A source that lends only some ranges, to mix borrowed and copied chunks.
+    struct Patchy(Vec<u8>);
+
+    impl ReadAt for Patchy {
+        fn len(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+            self.0.read_at(offset, buf)
+        }
+        fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+            // Lends only inside odd MiB, never across a MiB boundary.
+            let mib = offset >> 20;
+            if mib % 2 == 1 {
+                let room = ((mib + 1) << 20) - offset;
+                self.0.borrow_at(offset, max_len.min(room as usize))
+            } else {
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn borrowed_and_copied_chunks_hash_alike() {
+        let data: Vec<u8> = (0..(40usize << 20) + 777)
+            .map(|i| (i * 13 % 253) as u8)
+            .collect();
+        let expected = blake3::hash(&data);
+        assert_eq!(hash_virtual(&data).unwrap(), expected, "all borrowed");
+        assert_eq!(hash_virtual(&Patchy(data)).unwrap(), expected, "mixed");
+    }
 
     #[test]
     fn virtual_hash_equals_plain_blake3() {

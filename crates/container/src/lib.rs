@@ -219,6 +219,9 @@ impl ReadAt for Container {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
         self.disk.read_at(offset, buf)
     }
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        self.disk.borrow_at(offset, max_len)
+    }
 }
 
 /// A parent locator entry as stored in a differencing disk.
@@ -264,12 +267,21 @@ impl ParentOpener for NoParents {
 /// Longest differencing chain followed: Hyper-V checkpoint trees stay far shorter.
 pub const MAX_CHAIN_DEPTH: usize = 64;
 
+/// How [`open_with`] opens image files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Also map the files read-only into memory, so whole-disk reads (hashing) can use the page
+    /// cache in place. Checks and listings do not need it.
+    pub map_files: bool,
+}
+
 /// Opens parents on the file system, relative to the child's folder, with loop and depth guards.
 #[derive(Debug)]
 struct FsParentOpener {
     child: PathBuf,
     /// Canonical paths of the chain so far, child last.
     chain: Vec<PathBuf>,
+    options: OpenOptions,
 }
 
 impl FsParentOpener {
@@ -333,7 +345,7 @@ impl ParentOpener for FsParentOpener {
                 }
                 let mut chain = self.chain.clone();
                 chain.push(canonical);
-                return open_in_chain(&path, chain).map(Arc::new);
+                return open_in_chain(&path, chain, self.options).map(Arc::new);
             }
         }
         Err(ContainerError::ParentNotFound {
@@ -348,18 +360,29 @@ impl ParentOpener for FsParentOpener {
 /// Differencing disks have their parent chain opened too (relative locators resolved against the
 /// child's folder, each parent's identity verified).
 pub fn open(path: &Path) -> Result<Container> {
+    open_with(path, OpenOptions::default())
+}
+
+/// [`open`] with options.
+pub fn open_with(path: &Path, options: OpenOptions) -> Result<Container> {
     let canonical = path
         .canonicalize()
         .map_err(|e| ContainerError::open(path, &e))?;
-    open_in_chain(path, vec![canonical])
+    open_in_chain(path, vec![canonical], options)
 }
 
-fn open_in_chain(path: &Path, chain: Vec<PathBuf>) -> Result<Container> {
-    let file = FileSource::open(path).map_err(|e| ContainerError::open(path, &e))?;
+fn open_in_chain(path: &Path, chain: Vec<PathBuf>, options: OpenOptions) -> Result<Container> {
+    let file = if options.map_files {
+        FileSource::open_mapped(path)
+    } else {
+        FileSource::open(path)
+    }
+    .map_err(|e| ContainerError::open(path, &e))?;
     let file = Arc::new(Counted::new(file));
     let mut parents = FsParentOpener {
         child: path.to_path_buf(),
         chain,
+        options,
     };
     let source: Arc<dyn ReadAt> = file.clone();
     let mut container = open_source(source, &mut parents)?;

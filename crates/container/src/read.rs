@@ -91,6 +91,14 @@ pub trait ReadAt: Send + Sync {
 
     /// Fills `buf` with the bytes at `offset..offset + buf.len()`.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError>;
+
+    /// The bytes at `offset`, at most `max_len` of them and at least one, lent without copying
+    /// when the source can (a memory-mapped file, a byte slice, a fully present block of one);
+    /// `None` means "use [`read_at`](ReadAt::read_at)". Hashing uses it to skip a copy.
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        let _ = (offset, max_len);
+        None
+    }
 }
 
 /// Checks that `offset..offset+len` lies within `size`.
@@ -113,6 +121,9 @@ impl<T: ReadAt + ?Sized> ReadAt for &T {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
         (**self).read_at(offset, buf)
     }
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        (**self).borrow_at(offset, max_len)
+    }
 }
 
 impl<T: ReadAt + ?Sized> ReadAt for Arc<T> {
@@ -122,6 +133,9 @@ impl<T: ReadAt + ?Sized> ReadAt for Arc<T> {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
         (**self).read_at(offset, buf)
     }
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        (**self).borrow_at(offset, max_len)
+    }
 }
 
 impl<T: ReadAt + ?Sized> ReadAt for Box<T> {
@@ -130,6 +144,9 @@ impl<T: ReadAt + ?Sized> ReadAt for Box<T> {
     }
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
         (**self).read_at(offset, buf)
+    }
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        (**self).borrow_at(offset, max_len)
     }
 }
 
@@ -151,6 +168,11 @@ impl ReadAt for [u8] {
         buf.copy_from_slice(src);
         Ok(())
     }
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        let start = usize::try_from(offset).ok()?;
+        let end = start.saturating_add(max_len).min(self.len());
+        self.get(start..end).filter(|s| !s.is_empty())
+    }
 }
 
 impl ReadAt for Vec<u8> {
@@ -160,13 +182,20 @@ impl ReadAt for Vec<u8> {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
         self.as_slice().read_at(offset, buf)
     }
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        self.as_slice().borrow_at(offset, max_len)
+    }
 }
 
 /// A file opened read-only, read with positional reads (`pread`); no shared cursor.
+///
+/// [`FileSource::open_mapped`] also maps it read-only into memory, so whole-disk hashing can
+/// hash the page cache in place ([`ReadAt::borrow_at`]) instead of copying it.
 #[derive(Debug)]
 pub struct FileSource {
     file: File,
     len: u64,
+    map: Option<memmap2::Mmap>,
 }
 
 impl FileSource {
@@ -174,8 +203,32 @@ impl FileSource {
     pub fn open(path: &Path) -> io::Result<Self> {
         let file = File::open(path)?;
         let len = file.metadata()?.len();
-        Ok(FileSource { file, len })
+        Ok(FileSource {
+            file,
+            len,
+            map: None,
+        })
     }
+
+    /// Opens `path` read-only and maps it into memory (read-only) when the OS allows; falls back
+    /// to positional reads otherwise (and for empty files).
+    pub fn open_mapped(path: &Path) -> io::Result<Self> {
+        let mut source = FileSource::open(path)?;
+        if source.len > 0 {
+            source.map = map_read_only(&source.file).ok();
+        }
+        Ok(source)
+    }
+}
+
+/// Maps `file` read-only.
+#[allow(unsafe_code)]
+fn map_read_only(file: &File) -> io::Result<memmap2::Mmap> {
+    // SAFETY: the mapping is read-only and private to this process. Another process truncating
+    // or rewriting the image while it is mapped could change or fault the bytes we read — the
+    // same contract b3sum and blake3's `update_mmap` accept. Only `hash` asks for a mapping;
+    // checks and listings read with `pread`.
+    unsafe { memmap2::Mmap::map(file) }
 }
 
 impl ReadAt for FileSource {
@@ -185,6 +238,9 @@ impl ReadAt for FileSource {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
         check_bounds(offset, buf.len(), self.len)?;
         read_exact_at(&self.file, offset, buf).map_err(|e| ReadError::io(offset, buf.len(), &e))
+    }
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        self.map.as_deref()?.borrow_at(offset, max_len)
     }
 }
 
@@ -253,6 +309,12 @@ impl<R: ReadAt> ReadAt for Window<R> {
         // Cannot overflow: offset + len <= self.len and start + self.len <= inner.len().
         self.inner.read_at(self.start + offset, buf)
     }
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        let room = usize::try_from(self.len.checked_sub(offset)?).unwrap_or(usize::MAX);
+        self.inner
+            .borrow_at(self.start.checked_add(offset)?, max_len.min(room))
+            .filter(|s| !s.is_empty())
+    }
 }
 
 /// What a [`Counted`] source has served so far.
@@ -304,6 +366,12 @@ impl<R: ReadAt> ReadAt for Counted<R> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
         self.inner.read_at(offset, buf)
+    }
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        let lent = self.inner.borrow_at(offset, max_len)?;
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(lent.len() as u64, Ordering::Relaxed);
+        Some(lent)
     }
 }
 

@@ -207,6 +207,17 @@ impl ReadAt for VhdDisk {
             Layout::Sparse(sparse) => sparse.read(&*self.source, offset, buf),
         }
     }
+
+    /// Lends file bytes in place when the file is memory-mapped: the data of a fixed disk, or of
+    /// an allocated block whose sector bitmap marks every sector asked for.
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        let room = usize::try_from(self.size.checked_sub(offset)?).unwrap_or(usize::MAX);
+        let max_len = max_len.min(room);
+        match &self.layout {
+            Layout::Fixed => self.source.borrow_at(offset, max_len),
+            Layout::Sparse(sparse) => sparse.borrow(&*self.source, offset, max_len),
+        }
+    }
 }
 
 impl Sparse {
@@ -226,6 +237,40 @@ impl Sparse {
             pos += n as u64;
         }
         Ok(())
+    }
+
+    /// The file bytes of virtual `offset..`, up to the block's end and `max_len`, when the
+    /// block is allocated and its bitmap marks every sector of that range present.
+    fn borrow<'a>(&self, file: &'a dyn ReadAt, offset: u64, max_len: usize) -> Option<&'a [u8]> {
+        let block = offset / self.block_size;
+        let in_block = offset % self.block_size;
+        let entry = self.bat.entry(block).ok()?;
+        if entry == UNALLOCATED {
+            return None;
+        }
+        let n = usize::try_from(self.block_size - in_block).map_or(max_len, |r| r.min(max_len));
+        let block_start = u64::from(entry) * SECTOR;
+        let data_start = block_start.checked_add(self.bitmap_len)?;
+        if data_start.checked_add(self.block_size)? > file.len() {
+            return None;
+        }
+        let first_sector = in_block / SECTOR;
+        let end_sector = (in_block + n as u64).div_ceil(SECTOR);
+        let first_byte = first_sector / 8;
+        let end_byte = end_sector.div_ceil(8);
+        // At most bitmap_len (<= 64 KiB) bytes.
+        let mut bitmap = vec![0u8; usize::try_from(end_byte - first_byte).ok()?];
+        file.read_at(block_start + first_byte, &mut bitmap).ok()?;
+        let all_present = (first_sector..end_sector).all(|sector| {
+            let idx = usize::try_from(sector / 8 - first_byte).unwrap_or(usize::MAX);
+            bitmap
+                .get(idx)
+                .is_some_and(|b| b & (0x80 >> (sector % 8)) != 0)
+        });
+        if !all_present {
+            return None;
+        }
+        file.borrow_at(data_start + in_block, n)
     }
 
     /// Fills `out` from the parent, or with zeros.

@@ -223,4 +223,26 @@ impl ReadAt for VhdxDisk {
         }
         Ok(())
     }
+
+    /// Lends the bytes of a FULLY_PRESENT block when the file is memory-mapped; anything else
+    /// (absent, zero, partial, corrupt) goes through `read_at`.
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        let bs = self.bat.geo.block_size;
+        let block = offset / bs;
+        let in_block = offset % bs;
+        let span = self.bat.block_span(block);
+        if in_block >= span {
+            return None;
+        }
+        let e = self.bat.payload(block).ok()?;
+        if e.state() != PAYLOAD_BLOCK_FULLY_PRESENT || e.file_offset() < MIB {
+            return None;
+        }
+        let base = e.file_offset();
+        if base.checked_add(span)? > self.bat.src().len() {
+            return None;
+        }
+        let n = usize::try_from(span - in_block).map_or(max_len, |r| r.min(max_len));
+        self.bat.src().borrow_at(base + in_block, n)
+    }
 }

@@ -16,10 +16,14 @@
 # Hives start from hivex's empty hive (shared/corpus/hives/hivex-minimal.hive, copied to a temp
 # dir) and are filled by `hivexregedit --merge` from the .reg files here (system.reg,
 # software.reg, security.reg, ntuser.reg, bcd.reg). A variant = gold + overrides/VARIANT.HIVE.reg
-# merged on top + the file-level changes in configure() below.
+# merged on top + the file-level changes in configure() below (extra files, a grown disk, or one
+# of the deliberate byte patches: make_dirty and patch_disk, the only bytes no third-party tool
+# wrote).
 #
 # Outputs (xz -9e): gold.raw.xz, gold.vhdx.xz (qemu-img vhdx dynamic), gold-fixed.vhd.xz
-# (qemu-img vpc fixed, force_size: the Azure upload format) and VARIANT.vhdx.xz for each variant.
+# (qemu-img vpc fixed, force_size: the Azure upload format), gold-dynamic.vhd.xz (qemu-img vpc
+# dynamic, force_size) and VARIANT.vhdx.xz for each variant. too-large is an 80 GiB disk: its raw
+# stays sparse in the temp dir and its VHDX holds only gold's blocks and the backup GPT.
 #
 # Needs (Debian): gdisk (sgdisk), fdisk (sfdisk), dosfstools (mkfs.fat, fsck.fat), mtools,
 # ntfs-3g (mkntfs, ntfslabel, ntfs-3g, ntfsls, ntfscat) plus /dev/fuse and the right to mount
@@ -81,7 +85,8 @@ MBR_SIGNATURE=0x76686c74     # gen1-mbr disk signature
 
 VARIANTS=(not-generalized aad-joined pro-edition win10-1909 multi-session recovery-partition
   gen1-mbr stale-unattend cdrom-disabled domain-joined workgroup-empty-sid mdm-enrolled
-  reserved-storage dirty-hive)
+  reserved-storage dirty-hive win10-22h2 win11-24h2 server-2022 aad-login-residue too-large
+  bitlocker corrupt-gpt)
 
 # configure VARIANT: the file-level knobs; gold's values first, then the variant's one change.
 # (Registry changes live in overrides/VARIANT.HIVE.reg and are picked up by make_hive.)
@@ -93,6 +98,9 @@ configure() {
   image_state=IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE  # written to State.ini
   unattend=no                # yes: Windows/Panther/unattend.xml = stale-unattend.xml
   dirty_system=no            # yes: SYSTEM's primary sequence bumped (dirty, no logs)
+  aad_plugin=no              # yes: Packages/Plugins/...AADLoginForWindows/2.1.0.0/HandlerManifest.json
+  grow_to=""                 # e.g. 80G: the finished disk grown (sparse) and its GPT backup moved
+  patch=none                 # fve: OS boot sector OEM id -> -FVE-FS-; gpt: both GPT signatures zeroed
   case $variant in
     gold) ;;
     not-generalized) sysprep_tag=no; image_state=IMAGE_STATE_COMPLETE ;;
@@ -100,8 +108,13 @@ configure() {
     gen1-mbr) layout=mbr ;;
     stale-unattend) unattend=yes ;;
     dirty-hive) dirty_system=yes ;;
+    aad-login-residue) aad_plugin=yes ;; # + overrides/aad-login-residue.software.reg
+    too-large) grow_to=80G ;;
+    bitlocker) patch=fve ;;
+    corrupt-gpt) patch=gpt ;;
     aad-joined | pro-edition | win10-1909 | multi-session | cdrom-disabled | domain-joined | \
-      workgroup-empty-sid | mdm-enrolled | reserved-storage) ;; # registry only
+      workgroup-empty-sid | mdm-enrolled | reserved-storage | win10-22h2 | win11-24h2 | \
+      server-2022) ;; # registry only
     *) echo "unknown variant $variant" >&2; exit 1 ;;
   esac
 }
@@ -172,6 +185,11 @@ populate_windows() {
     mkdir -p "$m/Windows/Panther"
     cp stale-unattend.xml "$m/Windows/Panther/unattend.xml"
   fi
+  if [ "$aad_plugin" = yes ]; then # what the AADLoginForWindows extension leaves on C:
+    local plugin="$m/Packages/Plugins/Microsoft.Azure.ActiveDirectory.AADLoginForWindows/2.1.0.0"
+    mkdir -p "$plugin"
+    cp aad-login-handler-manifest.json "$plugin/HandlerManifest.json"
+  fi
   if [ "$layout" = mbr ]; then # BIOS boot files on the active partition
     mkdir -p "$m/Boot"
     pattern "vhdlint bootmgr " 4096 > "$m/bootmgr"
@@ -184,6 +202,7 @@ populate_windows() {
 make_ntfs() {
   local img=$1 sectors=$2 start=$3 label=$4 serial=$5 filler=$6
   shift 6
+  rm -f "$img" # a fresh, all-zero file: no residue of the previous variant in free space
   truncate -s $((sectors * 512)) "$img"
   mkntfs -F -Q -q -T -s 512 -c 4096 -p "$start" -H 255 -S 63 -L "$label" "$img" 2>/dev/null
   ntfslabel -q --new-serial="$serial" "$img" >/dev/null
@@ -201,6 +220,7 @@ populate_recovery() {
 # make_esp IMG START HIVES: FAT32 ESP image (40 MiB) with the UEFI boot files.
 make_esp() {
   local img=$1 start=$2 h=$3
+  rm -f "$img" # a fresh, all-zero file (see make_ntfs)
   truncate -s 40M "$img"
   ft mkfs.fat -F 32 -s 1 -S 512 -h "$start" -i "$ESP_VOLID" -n SYSTEM "$img" >/dev/null
   pattern "MZ vhdlint bootmgfw.efi " 8192 > "$work/bootmgfw.efi"
@@ -252,6 +272,59 @@ build_disk() {
     make_ntfs "$work/re.ntfs" "$re_sectors" "$re" "Windows RE" "$RE_SERIAL" populate_recovery
     place "$out" "$work/re.ntfs" "$re"
   fi
+  if [ -n "$grow_to" ]; then
+    # Grow the finished disk (sparse: no data is written) and let sgdisk move the backup GPT
+    # header and entries to the new end; partitions and contents stay as they are.
+    truncate -s "$grow_to" "$out"
+    sgdisk -e "$out" >/dev/null
+  fi
+  if [ "$patch" != none ]; then patch_disk "$out" "$patch" "$os"; fi
+}
+
+# patch_disk RAW KIND OS_LBA: the crafted corruptions (deliberate byte patches, like make_dirty),
+# applied to a finished disk. cmp against the unpatched copy proves that the patch is the only
+# change: exactly these bytes differ.
+#   fve: bytes 3-10 of the Windows volume's boot sector (the OEM id "NTFS    ") := "-FVE-FS-",
+#        the signature of a BitLocker-encrypted volume. The NTFS backup boot sector (the last
+#        sector of partition 3) is left alone.
+#   gpt: the 8-byte signature "EFI PART" of the primary GPT header (LBA 1) and of the backup
+#        header (the primary's AlternateLBA, the last sector) := zeros. Header CRCs are not
+#        recomputed, the entry arrays are left in place; only the protective MBR still reads.
+patch_disk() {
+  local raw=$1 kind=$2 os=$3
+  cp --sparse=always "$raw" "$raw.unpatched"
+  local want
+  want=$(python3 - "$raw" "$kind" "$os" <<'PY2'
+import struct, sys
+path, kind, os_lba = sys.argv[1], sys.argv[2], int(sys.argv[3])
+patches = []
+with open(path, "r+b") as f:
+    if kind == "fve":
+        f.seek(os_lba * 512)
+        assert f.read(11)[3:] == b"NTFS    "
+        patches.append((os_lba * 512 + 3, b"-FVE-FS-"))
+    elif kind == "gpt":
+        f.seek(512)
+        hdr = f.read(92)
+        assert hdr[:8] == b"EFI PART"
+        backup = struct.unpack_from("<Q", hdr, 32)[0]
+        f.seek(backup * 512)
+        assert f.read(8) == b"EFI PART"
+        patches += [(512, bytes(8)), (backup * 512, bytes(8))]
+    else:
+        sys.exit("unknown patch " + kind)
+    for off, data in patches:
+        f.seek(off)
+        f.write(data)
+for off, data in patches:
+    for i in range(len(data)):
+        print(off + i + 1)  # cmp -l counts bytes from 1
+PY2
+  )
+  local got
+  got=$(cmp -l "$raw.unpatched" "$raw" | awk '{print $1}' || true)
+  rm -f "$raw.unpatched"
+  [ "$got" = "$want" ] || { echo "patch $kind changed other bytes than intended" >&2; exit 1; }
 }
 
 # ---- verification with independent readers --------------------------------------------------
@@ -267,18 +340,44 @@ import json, sys
 t = json.load(open(sys.argv[1]))["partitiontable"]
 short = {"C12A7328-F81F-11D2-BA4B-00A0C93EC93B": "EF00", "E3C9E316-0B5C-4DB8-817D-F92DF00215AE": "0C01",
          "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7": "0700", "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC": "2700"}
-codes, os_part, esp = [], None, ("-", "-")
+codes, os_part, esp = [], ("-", "-"), ("-", "-")
 for p in t["partitions"]:
     code = short.get(p["type"].upper(), p["type"]) + ("*" if p.get("bootable") else "")
     codes.append(code)
-    if code.startswith(("0700", "7")) and os_part is None:
+    if code.startswith(("0700", "7")) and os_part[0] == "-":
         os_part = (p["start"], p["size"])
     if code == "EF00":
         esp = (p["start"], p["size"])
 print(t["label"], ",".join(codes), os_part[0], os_part[1], esp[0], esp[1])
 PY
   )
+  # The disk's size, and the GPT headers' signatures: "-" without a protective MBR, else
+  # primary/backup, each ok ("EFI PART"), zero or bad. Intact GPTs must pass sgdisk -v.
+  local size gpt oem
+  size=$(stat -c %s "$raw")
+  gpt=$(python3 - "$raw" <<'PY'
+import os, struct, sys
+with open(sys.argv[1], "rb") as f:
+    mbr = f.read(512)
+    if mbr[0x1C2] != 0xEE:
+        print("-"); sys.exit()
+    hdr = f.read(512)
+    f.seek(os.path.getsize(sys.argv[1]) - 512)
+    last = f.read(512)
+state = lambda b: "ok" if b[:8] == b"EFI PART" else "zero" if b[:8] == bytes(8) else "bad"
+print(state(hdr) + "/" + state(last))
+PY
+  )
+  if [ "$gpt" = ok/ok ]; then
+    sgdisk -v "$raw" | grep -q '^No problems found' || { echo "sgdisk -v found problems in $raw" >&2; exit 1; }
+  fi
+  # No Windows partition in the table (an unreadable GPT): nothing beyond the table reads.
+  if [ "$os_start" = - ]; then
+    printf '%s|%s|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?:?|%s|%s|?|?|?|?|?\n' "$label" "$parts" "$size" "$gpt"
+    return
+  fi
   dd if="$raw" of="$d/os.ntfs" bs=512 skip="$os_start" count="$os_size" status=none
+  oem=$(head -c 11 "$d/os.ntfs" | tail -c 8 | tr -d ' ') # boot sector OEM id, spaces dropped
   local boot_bcd
   if [ "$esp_start" != - ]; then
     dd if="$raw" of="$d/esp.fat" bs=512 skip="$esp_start" count="$esp_size" status=none
@@ -291,11 +390,18 @@ PY
     ntfscat "$d/os.ntfs" /bootmgr | head -c 7 | grep -q '^vhdlint' || { echo "no bootmgr" >&2; exit 1; }
     boot_bcd="C:Boot/BCD"
   fi
+  local cv='\Microsoft\Windows NT\CurrentVersion' loader ldesc
+  loader=$(hivexget "$d/BCD" "\\Objects\\$LOADER_GUID\\Elements\\12000002" Element)
+  ldesc=$(hivexget "$d/BCD" "\\Objects\\$LOADER_GUID\\Elements\\12000004" Element)
+  # A Windows volume that ntfs-3g cannot mount (not NTFS, e.g. BitLocker): its facts are "?".
+  if ! ntfsls "$d/os.ntfs" >/dev/null 2>&1; then
+    printf '%s|%s|%s|%s|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?:-|%s|%s|%s|%s|?|?|?\n' "$label" "$parts" \
+      "$boot_bcd" "$loader" "$size" "$gpt" "$oem" "$ldesc"
+    return
+  fi
   local f
   for f in SYSTEM SOFTWARE SECURITY; do ntfscat "$d/os.ntfs" "/Windows/System32/config/$f" > "$d/$f"; done
   ntfscat "$d/os.ntfs" /Users/Default/NTUSER.DAT > "$d/NTUSER.DAT"
-  local cv='\Microsoft\Windows NT\CurrentVersion' loader
-  loader=$(hivexget "$d/BCD" "\\Objects\\$LOADER_GUID\\Elements\\12000002" Element)
   local edition product build display image tag state ptype cdrom aad sid enroll reserves unat dirty zone re
   edition=$(hivexget "$d/SOFTWARE" "$cv" EditionID)
   product=$(hivexget "$d/SOFTWARE" "$cv" ProductName)
@@ -329,9 +435,23 @@ print("clean" if p==s and x==c else "dirty(%d/%d,%s)"%(p,s,"sum-ok" if x==c else
     dd if="$raw" of="$d/re.ntfs" bs=512 skip="$re_start" count=$((16 * MIB_SECTORS)) status=none
     re=$(ntfscat "$d/re.ntfs" /Recovery/WindowsRE/winre.wim | head -c 5)
   fi
-  printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$label" "$parts" "$boot_bcd" \
-    "$loader" "$edition" "$product" "$build" "$display" "$image" "$tag" "$ptype" "$cdrom" "$aad" \
-    "$sid" "$enroll" "$reserves" "$unat" "$dirty" "$zone:$re"
+  local itype cdj plugin
+  itype=$(hivexget "$d/SOFTWARE" "$cv" InstallationType)
+  cdj=$(hivexget "$d/SOFTWARE" '\Microsoft\Windows\CurrentVersion\CDJ' AzureVmComputeMetadataEndpoint 2>/dev/null || echo -)
+  local pdir=/Packages/Plugins/Microsoft.Azure.ActiveDirectory.AADLoginForWindows
+  plugin=$(ntfsls -p "$pdir" "$d/os.ntfs" 2>/dev/null | grep -vx '\.\.\?' | tr '\n' ' ' | sed 's/ $//' || true)
+  plugin=${plugin:--}
+  if [ "$plugin" != - ]; then # each version folder holds a HandlerManifest.json that parses
+    local ver
+    for ver in $plugin; do
+      ntfscat "$d/os.ntfs" "$pdir/$ver/HandlerManifest.json" | python3 -m json.tool >/dev/null \
+        || { echo "bad HandlerManifest.json in $ver" >&2; exit 1; }
+    done
+  fi
+  printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$label" \
+    "$parts" "$boot_bcd" "$loader" "$edition" "$product" "$build" "$display" "$image" "$tag" "$ptype" \
+    "$cdrom" "$aad" "$sid" "$enroll" "$reserves" "$unat" "$dirty" "$zone:$re" "$size" "$gpt" "$oem" \
+    "$ldesc" "$itype" "$cdj" "$plugin"
 }
 
 # What each image must read back as (the ground truth of README.md). Columns: variant, table,
@@ -339,23 +459,34 @@ print("clean" if p==s and x==c else "dirty(%d/%d,%s)"%(p,s,"sum-ok" if x==c else
 # CurrentBuildNumber.UBR, DisplayVersion, ImageState (registry = State.ini), Sysprep tag,
 # ProductType, cdrom Start, CloudDomainJoin\JoinInfo subkeys, PolPrDmS default value,
 # Enrollments subkeys, ShippedWithReserves, Panther unattend ComputerName, SYSTEM base block,
-# hosts:Zone.Identifier ZoneId : winre.wim magic.
+# hosts:Zone.Identifier ZoneId : winre.wim magic, then disk size in bytes, GPT header signatures
+# (primary/backup: ok, zero, bad; "-" = MBR disk), Windows volume OEM id (spaces dropped), BCD
+# loader Description, InstallationType, CDJ AzureVmComputeMetadataEndpoint, AADLoginForWindows
+# plugin version folders. "?" = not readable: no Windows partition in the table (corrupt-gpt)
+# or a Windows volume that ntfs-3g refuses (bitlocker).
 read -r -d '' EXPECTED <<'EOF' || true
-gold|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-
-not-generalized|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_COMPLETE|no-tag|WinNT|1|-|-|-|0|-|clean|3:-
-aad-joined|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|0123456789ABCDEF0123456789ABCDEF01234567|-|-|0|-|clean|3:-
-pro-edition|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Professional|Windows 10 Pro|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-
-win10-1909|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|18363.1912|-|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-
-multi-session|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|ServerRdsh|Windows 10 Enterprise multi-session|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|ServerNT|1|-|-|-|0|-|clean|3:-
-recovery-partition|gpt|EF00,0C01,0700,2700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:MSWIM
-gen1-mbr|dos|7*|C:Boot/BCD|\Windows\system32\winload.exe|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-
-stale-unattend|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|FIXED-NAME|clean|3:-
-cdrom-disabled|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|4|-|-|-|0|-|clean|3:-
-domain-joined|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|hex(0):01,04,00,00,00,00,00,05,15,00,00,00,c7,35,3a,42,8e,6b,74,84,55,a1,ae,c6|-|0|-|clean|3:-
-workgroup-empty-sid|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|hex(0):|-|0|-|clean|3:-
-mdm-enrolled|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|{8C9D1A1E-0000-4000-8000-000000000001}|0|-|clean|3:-
-reserved-storage|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|1|-|clean|3:-
-dirty-hive|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|dirty(258/257,sum-ok)|3:-
+gold|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+not-generalized|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_COMPLETE|no-tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+aad-joined|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|0123456789ABCDEF0123456789ABCDEF01234567|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+pro-edition|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Professional|Windows 10 Pro|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+win10-1909|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|18363.1912|-|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+multi-session|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|ServerRdsh|Windows 10 Enterprise multi-session|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|ServerNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+recovery-partition|gpt|EF00,0C01,0700,2700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:MSWIM|150994944|ok/ok|NTFS|Windows 11|Client|-|-
+gen1-mbr|dos|7*|C:Boot/BCD|\Windows\system32\winload.exe|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|-|NTFS|Windows 11|Client|-|-
+stale-unattend|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|FIXED-NAME|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+cdrom-disabled|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|4|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+domain-joined|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|hex(0):01,04,00,00,00,00,00,05,15,00,00,00,c7,35,3a,42,8e,6b,74,84,55,a1,ae,c6|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+workgroup-empty-sid|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|hex(0):|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+mdm-enrolled|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|{8C9D1A1E-0000-4000-8000-000000000001}|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+reserved-storage|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|1|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+dirty-hive|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|dirty(258/257,sum-ok)|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+win10-22h2|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|19045.5131|22H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 10|Client|-|-
+win11-24h2|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|26100.2605|24H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+server-2022|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|ServerDatacenter|Windows Server 2022 Datacenter|20348.2849|21H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|ServerNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows Server|Server|-|-
+aad-login-residue|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|http://169.254.169.254/metadata/identity/info|2.1.0.0
+too-large|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|85899345920|ok/ok|NTFS|Windows 11|Client|-|-
+bitlocker|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?:-|134217728|ok/ok|-FVE-FS-|Windows 11|?|?|?
+corrupt-gpt|dos|ee|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?:?|134217728|zero/zero|?|?|?|?|?
 EOF
 
 check() {
@@ -387,11 +518,34 @@ emit() {
         ft qemu-img convert -f raw -O vpc -o subformat=fixed,force_size=on "$raw" "$work/$out"
         [ $(($(stat -c %s "$work/$out") - $(stat -c %s "$raw"))) -eq 512 ] || { echo "$out: not raw + 512-byte footer" >&2; exit 1; }
         ;;
+      vhd-dynamic)
+        out="$name-dynamic.vhd"
+        ft qemu-img convert -f raw -O vpc -o subformat=dynamic,force_size=on "$raw" "$work/$out"
+        # footer copy at 0 and at the end, disk type 3 (dynamic), current size = the raw's size
+        python3 - "$work/$out" "$(stat -c %s "$raw")" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+for foot in (b[:512], b[-512:]):
+    assert foot[:8] == b"conectix", "no VHD footer"
+    assert struct.unpack_from(">I", foot, 60)[0] == 3, "not a dynamic VHD"
+    assert struct.unpack_from(">Q", foot, 48)[0] == int(sys.argv[2]), "current size differs"
+assert b[512:520] == b"cxsparse", "no dynamic disk header"
+PY
+        ;;
     esac
     if [ "$fmt" != raw ]; then
-      qemu-img compare -q -f raw -F "$( [ "$fmt" = vhdx ] && echo vhdx || echo vpc)" "$raw" "$work/$out"
+      local qfmt=vpc
+      if [ "$fmt" = vhdx ]; then qfmt=vhdx; fi
+      [ "$(qemu-img info -f "$qfmt" --output=json "$work/$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')" \
+        = "$(stat -c %s "$raw")" ] || { echo "$out: virtual size differs from the raw disk" >&2; exit 1; }
+      qemu-img compare -q -f raw -F "$qfmt" "$raw" "$work/$out"
     fi
-    if [ "$fmt" = raw ]; then xz -9e -T1 -c "$raw" > "$out.xz"; else xz -9e -T1 -c "$work/$out" > "$out.xz"; fi
+    if [ "$fmt" = raw ]; then
+      xz -9e -T1 -c "$raw" > "$out.xz"
+    else
+      xz -9e -T1 -c "$work/$out" > "$out.xz"
+      rm -f "$work/$out"
+    fi
   done
 }
 
@@ -399,7 +553,7 @@ configure gold
 build_disk "$work/gold.raw"
 sgdisk -p "$work/gold.raw" | sed 's/^/    /'
 check gold "$work/gold.raw"
-emit gold "$work/gold.raw" raw vhdx vhd-fixed
+emit gold "$work/gold.raw" raw vhdx vhd-fixed vhd-dynamic
 for v in "${VARIANTS[@]}"; do
   configure "$v"
   build_disk "$work/$v.raw"

@@ -36,6 +36,13 @@ const MATRIX: &[(&str, &[&str])] = &[
     ("mdm-enrolled.vhdx.xz", &["VL0502"]),
     ("reserved-storage.vhdx.xz", &["VL0701"]),
     ("dirty-hive.vhdx.xz", &["VL0702"]),
+    ("win10-22h2.vhdx.xz", &[]),
+    ("win11-24h2.vhdx.xz", &[]),
+    ("server-2022.vhdx.xz", &["VL0301"]),
+    ("aad-login-residue.vhdx.xz", &["VL0501"]),
+    ("too-large.vhdx.xz", &["VL0103"]),
+    ("bitlocker.vhdx.xz", &["VL0101"]),
+    ("corrupt-gpt.vhdx.xz", &["VL0101"]),
 ];
 
 fn image(name: &str) -> String {
@@ -96,7 +103,12 @@ fn each_rule_fires_on_its_image_and_on_no_other() {
 
 #[test]
 fn good_images_pass_in_every_container_format() {
-    for name in ["gold.vhdx.xz", "gold.raw.xz", "gold-fixed.vhd.xz"] {
+    for name in [
+        "gold.vhdx.xz",
+        "gold.raw.xz",
+        "gold-fixed.vhd.xz",
+        "gold-dynamic.vhd.xz",
+    ] {
         let (code, doc) = check_json(&[&image(name)]);
         assert_eq!(code, 0, "{name}: {doc}");
         assert_eq!(doc["passed"], true);
@@ -113,6 +125,15 @@ fn good_images_pass_in_every_container_format() {
         assert_eq!(w["generalized"]["value"], true, "{name}");
         assert_eq!(w["computerName"]["value"], "VHDLINT-GOLD");
         assert_eq!(w["controlSet"]["value"], "ControlSet001");
+    }
+    for (name, os, label) in [
+        ("win10-22h2.vhdx.xz", "Windows 10 Enterprise", "22H2"),
+        ("win11-24h2.vhdx.xz", "Windows 11 Enterprise", "24H2"),
+    ] {
+        let (code, doc) = check_json(&[&image(name)]);
+        assert_eq!(code, 0, "{name}");
+        assert_eq!(doc["cloudPcDeviceImage"]["operatingSystem"], os);
+        assert_eq!(doc["cloudPcDeviceImage"]["osBuildNumber"], label);
     }
     // Only the fixed VHD is upload-ready: the others carry the VL0102 warning, which --strict fails.
     let (_, fixed) = check_json(&[&image("gold-fixed.vhd.xz")]);

@@ -398,7 +398,15 @@ pub fn open_source(source: Arc<dyn ReadAt>, parents: &mut dyn ParentOpener) -> R
         Format::Vhdx => vhdx::open(source, parents),
         Format::Vhd => vhd::open(source, parents),
         Format::Raw => {
-            let info = ContainerInfo::raw(source.len());
+            let mut info = ContainerInfo::raw(source.len());
+            if let Some(at) = vhd::stray_footer(&*source)? {
+                info.diagnostics.push(Diagnostic::at(
+                    "vhdFooterStray",
+                    at,
+                    "a fixed-VHD footer ends the file but its CurrentSize is not the data before \
+                     it: read as raw (a disk carved out of a VHD?)",
+                ));
+            }
             Ok(Container::new(info, source, None))
         }
     }

@@ -57,7 +57,7 @@ pub fn probe(source: &dyn ReadAt) -> Result<bool> {
         if let Some(at) = len.checked_sub(size as u64) {
             let cookie: [u8; 8] = crate::read::read_array(source, at)?;
             if &cookie == FOOTER_COOKIE {
-                return Ok(true);
+                return Ok(stray_footer(source)? != Some(at));
             }
         }
     }
@@ -71,6 +71,32 @@ pub fn probe(source: &dyn ReadAt) -> Result<bool> {
         }
     }
     Ok(false)
+}
+
+/// The offset of a `conectix` footer at the end of `source` that cannot describe it: a valid
+/// fixed-disk footer whose CurrentSize is not the length of the data before it. Such a file (a
+/// disk or volume carved out of a VHD, say) is raw data with a stale footer, not a VHD.
+pub fn stray_footer(source: &dyn ReadAt) -> Result<Option<u64>> {
+    let len = source.len();
+    for size in [FOOTER_SIZE, LEGACY_FOOTER_SIZE] {
+        let Some(at) = len.checked_sub(size as u64) else {
+            continue;
+        };
+        let cookie: [u8; 8] = crate::read::read_array(source, at)?;
+        if &cookie != FOOTER_COOKIE {
+            continue;
+        }
+        if let Ok(f) = VhdFooter::read(source, at, size) {
+            if f.disk_type() == Some(VhdDiskType::Fixed)
+                && f.checksum_valid()
+                && f.current_size != at
+            {
+                return Ok(Some(at));
+            }
+        }
+        return Ok(None);
+    }
+    Ok(None)
 }
 
 /// The end footer or its stand-in, and where the file's data ends.

@@ -138,6 +138,30 @@ pub enum FsError {
         reason: String,
     },
 
+    /// An NTFS file record or index block is corrupt: a wrong signature, a torn write (update
+    /// sequence mismatch), an attribute or index entry out of bounds (MS-FSCC / NTFS on-disk
+    /// format; offsets are bytes from the start of the volume).
+    #[error("NTFS {structure} {number} at volume offset {offset:#x}: {message}")]
+    InvalidNtfsRecord {
+        /// `"file record"` or `"index block"`.
+        structure: &'static str,
+        /// The file record number, or the index block's VCN.
+        number: u64,
+        /// Where the structure (or the offending byte) is on the volume.
+        offset: u64,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A walk over linked on-disk structures met one of them twice.
+    #[error("{what} at {offset:#x}: loop detected")]
+    LoopDetected {
+        /// What was being walked.
+        what: &'static str,
+        /// Where the repeated structure is (volume offset or VCN).
+        offset: u64,
+    },
+
     /// A file's data runs are inconsistent (gaps, past the end of the volume).
     #[error("{path:?}: corrupt data runs: {message}")]
     CorruptRuns {

@@ -28,6 +28,7 @@ pub struct Extents {
     volume: Arc<dyn ReadAt>,
     extents: Vec<Extent>,
     len: u64,
+    initialized: u64,
 }
 
 impl std::fmt::Debug for Extents {
@@ -82,7 +83,23 @@ impl Extents {
             volume,
             extents,
             len,
+            initialized: len,
         })
+    }
+
+    /// Bytes past `initialized` read as zeros (NTFS "initialized size" below the data size).
+    pub fn with_initialized(mut self, initialized: u64) -> Self {
+        self.initialized = initialized.min(self.len);
+        self
+    }
+
+    /// Where stream byte `pos` lies on the volume (`None` when sparse or past the end).
+    pub fn physical(&self, pos: u64) -> Option<u64> {
+        let i = self
+            .extents
+            .partition_point(|e| e.offset.saturating_add(e.len) <= pos);
+        let e = self.extents.get(i)?;
+        e.physical?.checked_add(pos.checked_sub(e.offset)?)
     }
 
     /// The extents.
@@ -112,9 +129,17 @@ impl ReadAt for Extents {
             let within = pos - e.offset;
             let n = usize::try_from(e.len - within).map_or(rest.len(), |r| r.min(rest.len()));
             let (now, later) = rest.split_at_mut(n);
-            match e.physical {
-                None => now.fill(0),
-                Some(p) => self.volume.read_at(p + within, now)?,
+            if pos >= self.initialized {
+                now.fill(0);
+            } else {
+                match e.physical {
+                    None => now.fill(0),
+                    Some(p) => self.volume.read_at(p + within, now)?,
+                }
+                let valid = usize::try_from(self.initialized - pos).unwrap_or(usize::MAX);
+                if let Some(tail) = now.get_mut(valid..) {
+                    tail.fill(0);
+                }
             }
             pos += n as u64;
             rest = later;

@@ -1,4 +1,4 @@
-//! Panic isolation for third-party parsers (`ntfs`, `fatfs`).
+//! Panic isolation for third-party parsers (`fatfs`).
 //!
 //! Every call into those crates runs inside [`guarded`]: a panic becomes
 //! [`FsError::ParserPanic`] with the panic message. The default panic hook would print the

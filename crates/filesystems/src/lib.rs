@@ -1,15 +1,16 @@
 //! File systems inside a Windows image, read-only: NTFS (OS volume) and FAT (EFI system
 //! partition), behind one project-owned trait, [`FileSystem`].
 //!
-//! NTFS is read through the `ntfs` crate and FAT through `fatfs`, both isolated: every call runs
-//! inside `catch_unwind` (a panic is [`FsError::ParserPanic`]), metadata reads per call are
-//! budgeted ([`MAX_READ_PER_CALL`], so loops in on-disk structures end), directory listings and
-//! paths are bounded, and the boot sector is checked by vhdlint before any parser sees it. The
-//! trait is positional and `&self`, so vhdlint's own NTFS reader can replace the crate later.
+//! NTFS is read by vhdlint's own read-only reader ([`ntfs`]): positional `&self` reads shared by
+//! any number of threads, `$MFT` assembled from every `$DATA` piece its `$ATTRIBUTE_LIST` names,
+//! `$I30` lookups by B+tree descent with `$UpCase` collation, bounded caches and bounded walks,
+//! LZNT1 decompression. FAT goes through `fatfs`, isolated: every call runs inside
+//! `catch_unwind` (a panic is [`FsError::ParserPanic`]) and metadata reads per call are budgeted
+//! ([`MAX_READ_PER_CALL`]). Boot sectors are checked by vhdlint before anything else reads them.
 //!
-//! File content is never handed out as if it were plain when it is not: LZNT1-compressed,
-//! WOF/CompactOS, EFS-encrypted and reparse-point (symlink, junction, cloud placeholder) files
-//! open as [`FileData::Unreadable`] with the reason.
+//! File content is never handed out as if it were plain when it is not: WOF/CompactOS,
+//! EFS-encrypted and reparse-point (symlink, junction, cloud placeholder) files open as
+//! [`FileData::Unreadable`] with the reason; LZNT1-compressed files are decompressed.
 //!
 //! # Getting started
 //! 1. Read the partition table (`vhdlint_volumes::read_partitions`) and take a partition as a
@@ -55,9 +56,9 @@ pub use vhdlint_container::ReadAt;
 use vhdlint_container::bytes;
 
 /// Most metadata bytes one call ([`FileSystem::list`], `stat`, `open`, `mount`) may read through
-/// a parser: 1 GiB. Listing a 100,000-entry directory reads about 300 MB (the `ntfs` crate
-/// re-reads `$MFT` record 0 for every file); a parser looping over cyclic on-disk structures
-/// hits this bound and stops with [`FsError::ReadBudgetExhausted`].
+/// a third-party parser (`fatfs`): 1 GiB. A parser looping over cyclic on-disk structures hits
+/// this bound and stops with [`FsError::ReadBudgetExhausted`]. The NTFS reader bounds each walk
+/// itself instead.
 pub const MAX_READ_PER_CALL: u64 = 1 << 30;
 
 /// Most entries one directory listing returns (NTFS index entries counted before the DOS-name

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use vhdlint_container::{FileSource, ReadAt};
-use vhdlint_filesystems::{mount, FileData, FileSystem, FsError, FsKind, Special};
+use vhdlint_filesystems::{mount, FileData, FileSystem, FsError, FsKind};
 
 /// The pattern generate.sh writes: `text` repeated, cut to `n` bytes.
 fn pattern(text: &str, n: usize) -> Vec<u8> {
@@ -165,18 +165,16 @@ fn ntfs_from_mkntfs_and_ntfs_3g() {
     sparse.read_at((8 << 20) - 64, &mut b).unwrap();
     assert_eq!(b, vec![0u8; 64]);
 
-    // LZNT1-compressed file in a compressed directory: reported, never returned as content.
+    // LZNT1-compressed file in a compressed directory: decompressed to what was written.
     let dir = fs.stat("Compressed").unwrap();
     assert!(dir.is_dir && dir.attributes & 0x800 != 0 && dir.special.is_none());
     let big = fs.stat("Compressed/big.txt").unwrap();
+    assert_eq!((big.size, big.special), (262_144, None));
+    assert_eq!(big.attributes & 0x800, 0x800, "FILE_ATTRIBUTE_COMPRESSED");
     assert_eq!(
-        (big.size, big.special),
-        (262_144, Some(Special::Compressed))
+        cat(&*fs, "Compressed/big.txt", None),
+        pattern("compressible text line for LZNT1 ", 262_144)
     );
-    assert!(matches!(
-        fs.open("Compressed/big.txt", None).unwrap(),
-        FileData::Unreadable(Special::Compressed)
-    ));
 
     // The trait object is Send + Sync: read SYSTEM from four threads at once.
     let fs: Arc<dyn FileSystem> = Arc::from(fs);
@@ -229,13 +227,18 @@ fn malformed_boot_sectors_are_clean_errors() {
             ..
         }
     ));
-    // $MFT inside the volume but pointing at zeros: the parser's error, not a panic.
+    // $MFT inside the volume but pointing at zeros: record 0 has no FILE signature.
     let mut img = ntfs.clone();
     img[0x30..0x38].copy_from_slice(&5000u64.to_le_bytes());
-    assert!(matches!(
+    assert_eq!(
         mount_err(img),
-        FsError::Ntfs { .. } | FsError::ParserPanic { .. }
-    ));
+        FsError::InvalidNtfsRecord {
+            structure: "file record",
+            number: 0,
+            offset: 5000 * 4096,
+            message: "signature \"....\", expected \"FILE\"".into(),
+        }
+    );
     // BitLocker is recognised.
     let mut img = ntfs.clone();
     img[3..11].copy_from_slice(b"-FVE-FS-");

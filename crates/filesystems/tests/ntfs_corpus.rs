@@ -83,21 +83,19 @@ fn dissect_ntfs_bin() {
     assert_eq!(cat(&*fs, "File.txt"), b"Contents here");
     assert_eq!(cat(&*fs, "/file.TXT"), b"Contents here", "case-insensitive");
     // Every file of this volume is LZNT1-compressed (file attribute 0x800, $DATA flag 0x0001).
-    // File.txt is resident, hence stored as is; the others are not content as stored.
+    // File.txt is resident, hence stored as is; the others decompress to what ntfscat returns.
     assert_eq!(fs.stat("File.txt").unwrap().special, None);
-    for p in ["Large.txt", "\\Random.bin"] {
-        assert_eq!(
-            fs.stat(p).unwrap().special,
-            Some(Special::Compressed),
-            "{p}"
-        );
-        assert!(
-            matches!(
-                fs.open(p, None).unwrap(),
-                FileData::Unreadable(Special::Compressed)
-            ),
-            "{p}"
-        );
+    for (p, len, crc) in [
+        ("Large.txt", 2_097_152, 0xf269_dfd7),
+        ("\\Random.bin", 524_288, 0x6f63_3a55),
+    ] {
+        let st = fs.stat(p).unwrap();
+        assert_eq!((st.special, st.attributes & 0x800), (None, 0x800), "{p}");
+        let d = cat(&*fs, p);
+        if len != 0 {
+            assert_eq!(d.len(), len, "{p}");
+        }
+        assert_eq!(crc32(&d), crc, "{p}: CRC-32 as ntfscat gives it");
     }
     assert_eq!(names(&*fs, "Directory"), ["File 1.txt", "File 2.txt"]);
     // ntfsls lists '.' plus 2048 files.

@@ -450,6 +450,17 @@ impl<R: ReadAt> io::Write for Cursor<R> {
     }
 }
 
+/// A block of zeros that readers lend from [`ReadAt::borrow_at`] for unallocated ranges, so that
+/// hashing an empty region copies nothing. Zero-initialised static data costs no file size.
+pub static ZERO_BLOCK: [u8; 1 << 20] = [0; 1 << 20];
+
+/// Up to `max_len` (at most 1 MiB, at least 1) bytes of [`ZERO_BLOCK`].
+pub fn lend_zeros(max_len: usize) -> Option<&'static [u8]> {
+    ZERO_BLOCK
+        .get(..max_len.min(ZERO_BLOCK.len()))
+        .filter(|z| !z.is_empty())
+}
+
 /// A source of `len` zero bytes (an absent parent region, a test filler).
 #[derive(Debug, Clone, Copy)]
 pub struct Zeros(pub u64);

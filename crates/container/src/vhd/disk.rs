@@ -245,10 +245,14 @@ impl Sparse {
         let block = offset / self.block_size;
         let in_block = offset % self.block_size;
         let entry = self.bat.entry(block).ok()?;
-        if entry == UNALLOCATED {
-            return None;
-        }
         let n = usize::try_from(self.block_size - in_block).map_or(max_len, |r| r.min(max_len));
+        if entry == UNALLOCATED {
+            // No parent: an unallocated block reads as zeros, lent without a copy.
+            return match self.parent {
+                None => crate::read::lend_zeros(n),
+                Some(_) => None,
+            };
+        }
         let block_start = u64::from(entry) * SECTOR;
         let data_start = block_start.checked_add(self.bitmap_len)?;
         if data_start.checked_add(self.block_size)? > file.len() {

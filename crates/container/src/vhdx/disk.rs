@@ -235,7 +235,16 @@ impl ReadAt for VhdxDisk {
             return None;
         }
         let e = self.bat.payload(block).ok()?;
-        if e.state() != PAYLOAD_BLOCK_FULLY_PRESENT || e.file_offset() < MIB {
+        let room = usize::try_from(span - in_block).map_or(max_len, |r| r.min(max_len));
+        match e.state() {
+            PAYLOAD_BLOCK_FULLY_PRESENT => {}
+            PAYLOAD_BLOCK_ZERO | PAYLOAD_BLOCK_UNMAPPED => return crate::read::lend_zeros(room),
+            PAYLOAD_BLOCK_NOT_PRESENT if !self.bat.geo.differencing => {
+                return crate::read::lend_zeros(room)
+            }
+            _ => return None,
+        }
+        if e.file_offset() < MIB {
             return None;
         }
         let base = e.file_offset();

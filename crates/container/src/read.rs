@@ -114,41 +114,24 @@ pub fn check_bounds(offset: u64, len: usize, size: u64) -> Result<(), ReadError>
     }
 }
 
-impl<T: ReadAt + ?Sized> ReadAt for &T {
-    fn len(&self) -> u64 {
-        (**self).len()
-    }
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
-        (**self).read_at(offset, buf)
-    }
-    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
-        (**self).borrow_at(offset, max_len)
-    }
+/// Forwards [`ReadAt`] through a pointer type.
+macro_rules! forward_read_at {
+    ($($ptr:ty),*) => {$(
+        impl<T: ReadAt + ?Sized> ReadAt for $ptr {
+            fn len(&self) -> u64 {
+                (**self).len()
+            }
+            fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+                (**self).read_at(offset, buf)
+            }
+            fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+                (**self).borrow_at(offset, max_len)
+            }
+        }
+    )*};
 }
 
-impl<T: ReadAt + ?Sized> ReadAt for Arc<T> {
-    fn len(&self) -> u64 {
-        (**self).len()
-    }
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
-        (**self).read_at(offset, buf)
-    }
-    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
-        (**self).borrow_at(offset, max_len)
-    }
-}
-
-impl<T: ReadAt + ?Sized> ReadAt for Box<T> {
-    fn len(&self) -> u64 {
-        (**self).len()
-    }
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
-        (**self).read_at(offset, buf)
-    }
-    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
-        (**self).borrow_at(offset, max_len)
-    }
-}
+forward_read_at!(&T, Arc<T>, Box<T>);
 
 impl ReadAt for [u8] {
     fn len(&self) -> u64 {

@@ -263,6 +263,98 @@ fn boot_from(bv: &BootVolume, index: Option<u32>, manager_path: &str, uefi: bool
     }
 }
 
+/// How one firmware boots Windows: what the boot volume must hold for that generation.
+struct BootPath {
+    generation: Generation,
+    /// The disk and the volume, e.g. "GPT disk; EFI system partition".
+    disk: &'static str,
+    volume: &'static str,
+    /// The boot manager file and the BCD store on that volume.
+    manager: &'static str,
+    bcd: &'static str,
+    /// The loader the BCD's default entry must name.
+    loader: &'static str,
+    /// "UEFI-bootable" / "BIOS-bootable".
+    bootable: &'static str,
+}
+
+const UEFI_BOOT: BootPath = BootPath {
+    generation: Generation::Gen2,
+    disk: "GPT disk",
+    volume: "EFI system partition",
+    manager: BOOTMGFW,
+    bcd: ESP_BCD,
+    loader: WINLOAD_EFI,
+    bootable: "UEFI-bootable",
+};
+
+const BIOS_BOOT: BootPath = BootPath {
+    generation: Generation::Gen1,
+    disk: "MBR disk",
+    volume: "active partition",
+    manager: BOOTMGR,
+    bcd: BIOS_BCD,
+    loader: WINLOAD_EXE,
+    bootable: "BIOS-bootable",
+};
+
+/// The generation a boot volume gives: its boot manager, its BCD and the default loader.
+fn judge(bv: &BootVolume, n: &str, path: &BootPath) -> GenerationFact {
+    let BootPath {
+        generation,
+        disk,
+        volume,
+        manager,
+        bcd,
+        loader,
+        bootable,
+    } = path;
+    let mut evidence = bv.evidence.clone();
+    match (&bv.bcd, bv.manager) {
+        (Ok(b), true) if b.path.as_deref().is_some_and(|p| loader_is(p, loader)) => {
+            evidence.extend(b.path_ev.iter().cloned());
+            GenerationFact {
+                value: Some(*generation),
+                reason: format!(
+                    "{disk}; {volume} {n} holds {manager} and {bcd}, whose default loader ({}) is \
+                     {}: {loader}",
+                    b.how,
+                    b.path.as_deref().unwrap_or("")
+                ),
+                evidence,
+            }
+        }
+        (Ok(b), has_manager) => {
+            evidence.extend(b.path_ev.iter().cloned());
+            let mut why = Vec::new();
+            if !has_manager {
+                why.push(format!("{manager} is absent"));
+            }
+            match b.path.as_deref() {
+                Some(p) if !loader_is(p, loader) => {
+                    why.push(format!("the default loader is {p}, not {loader}"));
+                }
+                None => why.push("the default loader has no ApplicationPath".into()),
+                Some(_) => {}
+            }
+            no_generation(
+                format!(
+                    "{disk}, {volume} {n}, but not {bootable}: {}",
+                    why.join("; ")
+                ),
+                evidence,
+            )
+        }
+        (Err(e), has_manager) => no_generation(
+            format!(
+                "{disk}, {volume} {n} {} {manager}, but no usable BCD: {e}",
+                if has_manager { "with" } else { "without" }
+            ),
+            evidence,
+        ),
+    }
+}
+
 fn uefi(image: &Image, opts: &GatherOptions) -> (GenerationFact, Option<BootFacts>) {
     let Some(esp) = image.esp() else {
         return (
@@ -297,54 +389,7 @@ fn uefi(image: &Image, opts: &GatherOptions) -> (GenerationFact, Option<BootFact
         }
     };
     let boot = boot_from(&bv, index, BOOTMGFW, true);
-    let mut evidence = bv.evidence.clone();
-    let generation = match (&bv.bcd, bv.manager) {
-        (Ok(b), true) if b.path.as_deref().is_some_and(|p| loader_is(p, WINLOAD_EFI)) => {
-            evidence.extend(b.path_ev.iter().cloned());
-            GenerationFact {
-                value: Some(Generation::Gen2),
-                reason: format!(
-                    "GPT disk; EFI system partition {n} holds {BOOTMGFW} and {ESP_BCD}, whose \
-                     default loader ({}) is {}: {WINLOAD_EFI}",
-                    b.how,
-                    b.path.as_deref().unwrap_or("")
-                ),
-                evidence,
-            }
-        }
-        (Ok(b), manager) => {
-            evidence.extend(b.path_ev.iter().cloned());
-            let mut why = Vec::new();
-            if !manager {
-                why.push(format!("{BOOTMGFW} is absent"));
-            }
-            match b.path.as_deref() {
-                Some(p) if !loader_is(p, WINLOAD_EFI) => {
-                    why.push(format!("the default loader is {p}, not {WINLOAD_EFI}"));
-                }
-                None => why.push("the default loader has no ApplicationPath".into()),
-                Some(_) => {}
-            }
-            no_generation(
-                format!(
-                    "GPT disk, EFI system partition {n}, but not UEFI-bootable: {}",
-                    why.join("; ")
-                ),
-                evidence,
-            )
-        }
-        (Err(e), manager) => no_generation(
-            format!(
-                "GPT disk, EFI system partition {n}{}, but no usable BCD: {e}",
-                if manager {
-                    format!(" with {BOOTMGFW}")
-                } else {
-                    format!(" without {BOOTMGFW}")
-                }
-            ),
-            evidence,
-        ),
-    };
+    let generation = judge(&bv, &n, &UEFI_BOOT);
     (generation, Some(boot))
 }
 
@@ -386,47 +431,7 @@ fn bios(image: &Image, opts: &GatherOptions) -> (GenerationFact, Option<BootFact
         }
     };
     let boot = boot_from(&bv, Some(n), BOOTMGR, false);
-    let mut evidence = bv.evidence.clone();
-    let generation = match (&bv.bcd, bv.manager) {
-        (Ok(b), true) if b.path.as_deref().is_some_and(|p| loader_is(p, WINLOAD_EXE)) => {
-            evidence.extend(b.path_ev.iter().cloned());
-            GenerationFact {
-                value: Some(Generation::Gen1),
-                reason: format!(
-                    "MBR disk; active partition {n} holds {BOOTMGR} and {BIOS_BCD}, whose \
-                     default loader ({}) is {}: {WINLOAD_EXE}",
-                    b.how,
-                    b.path.as_deref().unwrap_or("")
-                ),
-                evidence,
-            }
-        }
-        (Ok(b), manager) => {
-            evidence.extend(b.path_ev.iter().cloned());
-            let mut why = Vec::new();
-            if !manager {
-                why.push(format!("{BOOTMGR} is absent"));
-            }
-            match b.path.as_deref() {
-                Some(p) if !loader_is(p, WINLOAD_EXE) => {
-                    why.push(format!("the default loader is {p}, not {WINLOAD_EXE}"));
-                }
-                None => why.push("the default loader has no ApplicationPath".into()),
-                Some(_) => {}
-            }
-            no_generation(
-                format!(
-                    "MBR disk, active partition {n}, but not BIOS-bootable: {}",
-                    why.join("; ")
-                ),
-                evidence,
-            )
-        }
-        (Err(e), _) => no_generation(
-            format!("MBR disk, active partition {n}, but no usable BCD: {e}"),
-            evidence,
-        ),
-    };
+    let generation = judge(&bv, &n.to_string(), &BIOS_BOOT);
     (generation, Some(boot))
 }
 

@@ -1,27 +1,100 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for SECONDS each (default 30) on this machine's stable toolchain.
-# Seeds: the committed fixtures under testdata/ and, copied at run time (never committed), the
-# shared corpus images. New crashes land in fuzz/artifacts/<target>/; move each reproducer to
-# fuzz/regressions/<target>/ so `cargo test` replays it.
+# Runs fuzz targets for SECONDS each (default 30) on this machine's stable toolchain
+# (`cargo fuzz run -O -s none`: no sanitizer, release semantics; see ../../shared/docs/crates.md §9).
+#
+#   fuzz/run.sh [SECONDS] [TARGET...]     # no TARGET: every target `cargo fuzz list` shows
+#
+# Seeds are copied at run time, never committed: each target's fixtures from ../testdata and,
+# when present, the matching files of ../../shared/corpus, decompressed into
+# fuzz/corpus-run/seeds-<target>/. libFuzzer keeps what it learns in fuzz/corpus-run/<target>/
+# (git-ignored, reused by the next run). A crash lands in fuzz/artifacts/<target>/: minimize it
+# (`cargo fuzz tmin -O -s none <target> <file>`), move it to fuzz/regressions/<target>/ (then
+# `cargo test --test fuzz_replay` replays it) and add a named regression test.
+# Exits non-zero when any target crashed, leaked past the RSS limit or timed out.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-30}
+shift || true
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-seeds=corpus-run
-mkdir -p "$seeds"
-for f in ../testdata/container/*.xz; do xz -dc "$f" > "$seeds/$(basename "${f%.xz}")"; done
+if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo fuzz list); fi
 corpus=../../shared/corpus
-if [ -d "$corpus" ]; then
-  for f in "$corpus"/vhd/*/*.bz2 "$corpus"/vhdx/*/*.bz2; do bzip2 -dc "$f" > "$seeds/$(basename "${f%.bz2}")"; done
-fi
+run=corpus-run
+
+# Decompresses (by suffix) or copies file $1 into folder $2.
+seed() {
+  local f=$1 dir=$2 name
+  name=$(echo "$f" | sed 's#^\(\.\./\)*##' | tr '/' '_')
+  case "$f" in
+    *.xz) xz -dc "$f" >"$dir/${name%.xz}" ;;
+    *.bz2) bzip2 -dc "$f" >"$dir/${name%.bz2}" ;;
+    *.gz) gzip -dc "$f" >"$dir/${name%.gz}" ;;
+    *) cp "$f" "$dir/$name" ;;
+  esac
+}
+
+# The fixtures (testdata globs, then shared-corpus folders) each target starts from.
+seeds_of() {
+  case "$1" in
+    container | vhd | vhdx) echo "../testdata/container/*.xz ../testdata/sample/sample.vhd |vhd vhdx" ;;
+    volumes) echo "../testdata/volumes/*.xz |gpt" ;;
+    filesystems) echo "../testdata/filesystems/*.xz |ntfs" ;;
+    registry_hive | registry_log) echo "../testdata/hives/*.xz |hives bcd" ;;
+    bcd) echo "../testdata/hives/bcd-fixture.hive.xz |bcd" ;;
+    pipeline) echo "|" ;; # compact seeds below
+    *) echo "|" ;;
+  esac
+}
+
+# Largest input per target (libFuzzer cuts longer seeds): whole-disk seeds need room, but every
+# byte costs time per execution, so each target keeps what its structures need.
+max_len_of() {
+  case "$1" in
+    pipeline) echo $((1 << 20)) ;;
+    filesystems) echo $((8 << 20)) ;;
+    container | vhd | vhdx) echo $((8 << 20)) ;;
+    volumes) echo $((1 << 20)) ;;
+    registry_hive | registry_log | bcd) echo $((2 << 20)) ;;
+    *) echo $((16 << 20)) ;;
+  esac
+}
+
 status=0
-for target in $(cargo fuzz list); do
-  mkdir -p "corpus/$target" "$seeds-$target"
-  cp -n "$seeds"/* "$seeds-$target"/ 2>/dev/null || true
-  echo "== $target for ${secs}s"
-  if ! cargo fuzz run -O -s none "$target" "$seeds-$target" "corpus/$target" -- \
-      -max_total_time="$secs" -len_control=0 -max_len=16777216 -rss_limit_mb=2048 -timeout=10; then
-    status=1
+summary=()
+for target in "${targets[@]}"; do
+  seeds="$run/seeds-$target"
+  rm -rf "$seeds"
+  mkdir -p "$seeds" "$run/$target"
+  spec=$(seeds_of "$target")
+  for f in ${spec%%|*}; do [ -f "$f" ] && seed "$f" "$seeds"; done
+  if [ -d "$corpus" ]; then
+    for sub in ${spec#*|}; do
+      [ -d "$corpus/$sub" ] || continue
+      while IFS= read -r f; do seed "$f" "$seeds"; done < <(find "$corpus/$sub" -type f ! -name '*.md')
+    done
   fi
+  if [ "$target" = pipeline ]; then
+    # The whole-image fixtures are 56–128 MiB, far too big for libFuzzer; a test writes a
+    # ~400 KiB dynamic VHD holding only the blocks `check` reads of testdata/images/gold.raw
+    # (same facts), built from the fixtures at run time.
+    # VHDLINT_TEST_TARGET_DIR: where the workspace's release tests are built (default: its own).
+    (cd .. && VHDLINT_FUZZ_SEEDS="$PWD/fuzz/$seeds" \
+      CARGO_TARGET_DIR="${VHDLINT_TEST_TARGET_DIR:-${CARGO_TARGET_DIR:-$PWD/target}}" cargo test --release --quiet --test hostile -- \
+      --exact sweep::compact_seed_gives_the_fixtures_facts >/dev/null) ||
+      echo "!! could not write the compact pipeline seed; fuzzing pipeline from scratch"
+  fi
+  echo "== $target for ${secs}s ($(ls "$seeds" | wc -l) seeds)"
+  log="$run/$target.log"
+  if cargo fuzz run -O -s none "$target" "$run/$target" "$seeds" -- \
+      -max_total_time="$secs" -len_control=0 -max_len="$(max_len_of "$target")" \
+      -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
+    result=ok
+  else
+    result="FAILED (see fuzz/$log; reproducer in fuzz/artifacts/$target/)"
+    status=1
+    tail -40 "$log"
+  fi
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+  summary+=("$target: $runs executions in ${secs}s: $result")
 done
+printf '%s\n' "== summary" "${summary[@]}"
 exit $status

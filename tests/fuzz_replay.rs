@@ -10,7 +10,7 @@ use vhdlint_container::fuzzing::{exercise, Entry};
 type Target = (&'static str, fn(&[u8]));
 
 /// Every fuzz target.
-const TARGETS: [Target; 7] = [
+const TARGETS: [Target; 9] = [
     ("container", |d| exercise(Entry::Detect, d)),
     ("vhd", |d| exercise(Entry::Vhd, d)),
     ("vhdx", |d| exercise(Entry::Vhdx, d)),
@@ -21,6 +21,8 @@ const TARGETS: [Target; 7] = [
         "registry_log",
         vhdlint_registry::fuzzing::exercise_log_replay,
     ),
+    ("bcd", vhdlint_registry::fuzzing::exercise_bcd),
+    ("pipeline", vhdlint_policy::fuzzing::exercise_pipeline),
 ];
 
 #[test]
@@ -46,6 +48,21 @@ fn every_fuzz_target_has_an_entry_here() {
     );
 }
 
+/// A committed input's bytes; `.xz` reproducers (large disk images that are mostly zeros) are
+/// decompressed.
+fn input(path: &std::path::Path) -> Vec<u8> {
+    if path.extension().is_some_and(|e| e == "xz") {
+        let out = std::process::Command::new("xz")
+            .arg("-dc")
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "xz -dc {}", path.display());
+        return out.stdout;
+    }
+    std::fs::read(path).unwrap()
+}
+
 #[test]
 fn committed_fuzz_inputs_do_not_panic() {
     let fuzz = vhdlint_testkit::workspace_root().join("fuzz");
@@ -59,7 +76,7 @@ fn committed_fuzz_inputs_do_not_panic() {
                 let path = f.unwrap().path();
                 let name = path.file_name().unwrap().to_string_lossy();
                 if path.is_file() && !name.starts_with('.') && !name.ends_with(".md") {
-                    run(&std::fs::read(&path).unwrap());
+                    run(&input(&path));
                     replayed += 1;
                 }
             }
@@ -79,6 +96,7 @@ fn fixtures_go_through_every_entry_point_without_panicking() {
         "filesystems/esp-fat32.img.xz",
         "volumes/gpt-windows.img.xz",
         "hives/fixture.hive.xz",
+        "hives/bcd-fixture.hive.xz",
     ];
     for seed in seeds {
         let bytes = std::fs::read(vhdlint_testkit::testdata_file(seed)).unwrap();

@@ -33,6 +33,32 @@ pub fn exercise_log_replay(data: &[u8]) {
     }
 }
 
+/// Opens `data` as a BCD store (a hive, then `BcdStore::read`) and reads every element of every
+/// object through each accessor, plus the boot manager's default entry.
+pub fn exercise_bcd(data: &[u8]) {
+    let source: Arc<dyn ReadAt> = Arc::new(data.to_vec());
+    let Ok(hive) = Hive::open(source, HiveLogs::none(), HiveOptions::default()) else {
+        return;
+    };
+    let Ok(store) = BcdStore::read(&hive) else {
+        return;
+    };
+    for object in &store.objects {
+        let _ = (object.application_path(), object.description());
+        let _ = (object.testsigning(), object.nointegritychecks());
+        for element in &object.elements {
+            let _ = object.string(element.element_type);
+            let _ = object.boolean(element.element_type);
+            let _ = format!("{:?}", element.value);
+        }
+        let _ = store.object(&object.guid);
+    }
+    let _ = store.boot_manager().map(|b| b.elements.len());
+    let _ = store
+        .default_entry()
+        .map(|e| (e.application_path().map(str::len), e.object_type));
+}
+
 fn walk(hive: &Hive) {
     let _ = current_control_set(hive);
     let _ = BcdStore::read(hive).map(|s| {

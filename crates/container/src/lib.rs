@@ -384,7 +384,7 @@ fn open_in_chain(path: &Path, chain: Vec<PathBuf>, options: OpenOptions) -> Resu
         chain,
         options,
     };
-    let source: Arc<dyn ReadAt> = file.clone();
+    let source: Arc<dyn ReadAt> = Arc::new(read::PageCache::new(file.clone()));
     let mut container = open_source(source, &mut parents)?;
     container.path = Some(path.to_path_buf());
     container.file = Some(file);

@@ -534,6 +534,28 @@ mod tests {
     }
 
     #[test]
+    fn page_cache_serves_small_reads_from_pages_and_passes_large_ones() {
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let counted = Counted::new(&data);
+        let cache = PageCache::new(&counted);
+        let mut small = [0u8; 100];
+        for offset in [10u64, 500, 4000, 4090, 8191] {
+            cache.read_at(offset, &mut small).unwrap();
+            assert_eq!(&small[..], &data[offset as usize..offset as usize + 100]);
+        }
+        // Pages 0, 1 and 2 were each read once.
+        assert_eq!(counted.stats().calls, 3);
+        let mut large = vec![0u8; 70_000];
+        cache.read_at(1, &mut large).unwrap();
+        assert_eq!(&large[..], &data[1..70_001]);
+        assert_eq!(counted.stats().calls, 4, "a large read bypasses the cache");
+        assert!(cache.read_at(99_950, &mut small).is_err(), "past the end");
+        let mut tail = [0u8; 10];
+        cache.read_at(99_990, &mut tail).unwrap();
+        assert_eq!(&tail[..], &data[99_990..]);
+    }
+
+    #[test]
     fn file_source_is_positional_and_shared_across_threads() {
         let dir = std::env::temp_dir().join(format!("vhdlint-read-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -561,5 +583,88 @@ mod tests {
             ]
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// Bytes in one [`PageCache`] page.
+pub const CACHE_PAGE: u64 = 4096;
+/// Pages a [`PageCache`] keeps (1 MiB); when full it starts again empty.
+pub const CACHE_PAGES: usize = 256;
+/// Reads at least this large bypass the cache (whole-disk hashing, big file copies).
+const CACHE_BYPASS: usize = 64 << 10;
+
+/// A small page cache for the many small, clustered reads of a check (MFT records, index
+/// blocks, hive cells): each 4 KiB page is read from the inner source once, so a check makes
+/// hundreds of reads fewer. Large reads go straight through.
+#[derive(Debug)]
+pub struct PageCache<R> {
+    inner: R,
+    pages: std::sync::Mutex<std::collections::HashMap<u64, Arc<[u8]>>>,
+}
+
+impl<R: ReadAt> PageCache<R> {
+    /// Caches reads of `inner`.
+    pub fn new(inner: R) -> Self {
+        PageCache {
+            inner,
+            pages: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn page(&self, index: u64) -> Result<Arc<[u8]>, ReadError> {
+        let mut pages = self
+            .pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(p) = pages.get(&index) {
+            return Ok(p.clone());
+        }
+        let start = index * CACHE_PAGE;
+        let len =
+            usize::try_from(CACHE_PAGE.min(self.inner.len().saturating_sub(start))).unwrap_or(0);
+        let mut buf = vec![0u8; len];
+        self.inner.read_at(start, &mut buf)?;
+        if pages.len() >= CACHE_PAGES {
+            pages.clear();
+        }
+        let page: Arc<[u8]> = buf.into();
+        pages.insert(index, page.clone());
+        Ok(page)
+    }
+}
+
+impl<R: ReadAt> ReadAt for PageCache<R> {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        check_bounds(offset, buf.len(), self.inner.len())?;
+        if buf.len() >= CACHE_BYPASS {
+            return self.inner.read_at(offset, buf);
+        }
+        let mut done = 0usize;
+        // Bounded: each step copies at least one byte (buf is < 64 KiB).
+        while done < buf.len() {
+            let pos = offset + done as u64;
+            let page = self.page(pos / CACHE_PAGE)?;
+            let within = usize::try_from(pos % CACHE_PAGE).unwrap_or(0);
+            let src = page.get(within..).unwrap_or_default();
+            let n = src.len().min(buf.len() - done);
+            if n == 0 {
+                return Err(ReadError::OutOfBounds {
+                    offset: pos,
+                    len: (buf.len() - done) as u64,
+                    size: self.inner.len(),
+                });
+            }
+            if let (Some(dst), Some(src)) = (buf.get_mut(done..done + n), src.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            done += n;
+        }
+        Ok(())
+    }
+    fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        self.inner.borrow_at(offset, max_len)
     }
 }

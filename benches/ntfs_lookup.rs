@@ -10,7 +10,12 @@
 //! The bytes each reads are printed from a `Counted` source. Run: `cargo bench --bench ntfs_lookup`.
 
 // Bench code: a panic is how a setup failure shows.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,7 +49,10 @@ fn volume() -> Option<&'static PathBuf> {
 
 fn run(cmd: &mut Command) -> Result<(), String> {
     let status = cmd.status().map_err(|e| format!("{cmd:?}: {e}"))?;
-    status.success().then_some(()).ok_or(format!("{cmd:?} failed"))
+    status
+        .success()
+        .then_some(())
+        .ok_or(format!("{cmd:?} failed"))
 }
 
 fn build(dir: &Path, img: &Path) -> Result<(), String> {
@@ -53,7 +61,9 @@ fn build(dir: &Path, img: &Path) -> Result<(), String> {
     let _ = std::fs::remove_file(&tmp);
     std::fs::create_dir_all(&mnt).map_err(|e| e.to_string())?;
     run(Command::new("truncate").args(["-s", "512M"]).arg(&tmp))?;
-    run(Command::new("mkntfs").args(["-F", "-Q", "-q", "-L", "bench"]).arg(&tmp))?;
+    run(Command::new("mkntfs")
+        .args(["-F", "-Q", "-q", "-L", "bench"])
+        .arg(&tmp))?;
     run(Command::new("ntfs-3g").arg(&tmp).arg(&mnt))?;
     let made = (|| -> std::io::Result<()> {
         let big = mnt.join("big");
@@ -97,9 +107,9 @@ fn main() {
 #[divan::bench(sample_count = 20)]
 fn lookup(b: divan::Bencher) {
     let Some(img) = volume() else { return };
-    let mut i = 0usize;
+    let next = std::sync::atomic::AtomicUsize::new(0);
     b.with_inputs(|| {
-        i = (i + 7919) % ENTRIES;
+        let i = next.fetch_add(7919, std::sync::atomic::Ordering::Relaxed) % ENTRIES;
         (fresh_mount(img), format!("big/file-{i:06}.txt"))
     })
     .bench_values(|((fs, _), name)| fs.stat(&name).expect("lookup"));

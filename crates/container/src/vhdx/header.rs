@@ -4,7 +4,7 @@ use crate::bytes::{array, le_u16, le_u32, le_u64, lossy, utf16le};
 use crate::diag::Diagnostic;
 use crate::{ContainerError, Guid, ReadAt, Result};
 
-use super::{checksum, read_struct, FILE_SIGNATURE, MIB};
+use super::{read_struct, FILE_SIGNATURE, MIB};
 
 /// Size of the creator string after the file signature: 256 UTF-16 units (MS-VHDX 2.2.1).
 const CREATOR_LEN: usize = 512;
@@ -16,7 +16,7 @@ pub(crate) const HEADER_OFFSETS: [u64; 2] = [64 << 10, 128 << 10];
 const HEADER_SIZE: usize = 4096;
 
 /// Header signature `head` (MS-VHDX 2.2.2.1).
-const HEADER_SIGNATURE: &[u8; 4] = b"head";
+const HEADER_SIGNATURE: &str = "head";
 
 /// Diagnostic code: one header copy is invalid and the other was used.
 pub(crate) const DIAG_HEADER_INVALID: &str = "vhdxHeaderInvalid";
@@ -57,25 +57,7 @@ pub(crate) fn read_file_identifier(src: &dyn ReadAt) -> Result<String> {
 /// Parses and validates one header from its 4 KiB.
 pub(crate) fn parse_header(buf: &[u8], offset: u64) -> Result<VhdxHeader> {
     const S: &str = "VHDX header";
-    let sig: [u8; 4] = array(buf, 0);
-    if &sig != HEADER_SIGNATURE {
-        return Err(ContainerError::InvalidSignature {
-            structure: S,
-            offset,
-            expected: "head",
-            actual: lossy(&sig),
-        });
-    }
-    let stored = le_u32(buf, 4);
-    let computed = checksum(buf, 4);
-    if stored != computed {
-        return Err(ContainerError::ChecksumMismatch {
-            structure: S,
-            offset,
-            expected: computed,
-            actual: stored,
-        });
-    }
+    super::check_signed(buf, offset, S, HEADER_SIGNATURE)?;
     let invalid = |message: String| ContainerError::Invalid {
         structure: S,
         offset,

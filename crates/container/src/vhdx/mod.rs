@@ -168,6 +168,36 @@ pub(crate) fn read_struct(
     }
 }
 
+/// Checks a structure that starts with a 4-byte signature and a CRC-32C at offset 4 (headers,
+/// region tables): the signature first, then the checksum.
+pub(crate) fn check_signed(
+    buf: &[u8],
+    offset: u64,
+    structure: &'static str,
+    signature: &'static str,
+) -> Result<()> {
+    let sig: [u8; 4] = crate::bytes::array(buf, 0);
+    if sig != signature.as_bytes() {
+        return Err(ContainerError::InvalidSignature {
+            structure,
+            offset,
+            expected: signature,
+            actual: crate::bytes::lossy(&sig),
+        });
+    }
+    let stored = crate::bytes::le_u32(buf, 4);
+    let computed = checksum(buf, 4);
+    if stored != computed {
+        return Err(ContainerError::ChecksumMismatch {
+            structure,
+            offset,
+            expected: computed,
+            actual: stored,
+        });
+    }
+    Ok(())
+}
+
 /// CRC-32C of `buf` with the 4-byte checksum field at `at` taken as zero (MS-VHDX 2.2.2).
 pub(crate) fn checksum(buf: &[u8], at: usize) -> u32 {
     let head = buf.get(..at).unwrap_or(buf);

@@ -1,10 +1,10 @@
 //! The region table (MS-VHDX 2.2.3): where the BAT and metadata regions are.
 
-use crate::bytes::{array, le_u32, le_u64, lossy};
+use crate::bytes::{array, le_u32, le_u64};
 use crate::diag::Diagnostic;
 use crate::{ContainerError, Guid, ReadAt, Result};
 
-use super::{checksum, guid, read_struct, MIB};
+use super::{guid, read_struct, MIB};
 
 /// Offsets of region table 1 and its copy, region table 2 (MS-VHDX 2.2.3).
 pub(crate) const REGION_TABLE_OFFSETS: [u64; 2] = [192 << 10, 256 << 10];
@@ -55,25 +55,7 @@ pub(crate) struct Regions {
 /// Parses and validates one region table from its 64 KiB.
 fn parse_table(buf: &[u8], offset: u64) -> Result<Regions> {
     const S: &str = "VHDX region table";
-    let sig: [u8; 4] = array(buf, 0);
-    if &sig != b"regi" {
-        return Err(ContainerError::InvalidSignature {
-            structure: S,
-            offset,
-            expected: "regi",
-            actual: lossy(&sig),
-        });
-    }
-    let stored = le_u32(buf, 4);
-    let computed = checksum(buf, 4);
-    if stored != computed {
-        return Err(ContainerError::ChecksumMismatch {
-            structure: S,
-            offset,
-            expected: computed,
-            actual: stored,
-        });
-    }
+    super::check_signed(buf, offset, S, "regi")?;
     let count = le_u32(buf, 8);
     if count > MAX_REGION_ENTRIES {
         return Err(ContainerError::TooLarge {

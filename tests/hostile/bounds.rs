@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use vhdlint_container::{ContainerInfo, DiskType, Format, ReadAt, ReadError};
+use vhdlint_container::{ContainerInfo, ReadAt, ReadError};
 use vhdlint_facts::{gather, GatherOptions};
 use vhdlint_filesystems::image::Image;
 use vhdlint_registry::{Hive, HiveLogs, HiveOptions, Key};
@@ -256,21 +256,7 @@ fn gpt_claiming_2_pow_31_entries_with_valid_crcs() {
         assert!(!e.is_empty());
     }
     let (problems, _) = bounded("GPT with 2^31 entries: whole pipeline", move || {
-        let info = ContainerInfo {
-            format: Format::Raw,
-            disk_type: DiskType::Fixed,
-            virtual_size: len,
-            logical_sector_size: 512,
-            physical_sector_size: 512,
-            block_size: None,
-            file_size: len,
-            parent: None,
-            log_replayed: false,
-            identity: None,
-            creator: None,
-            chs_size: None,
-            diagnostics: Vec::new(),
-        };
+        let info = ContainerInfo::raw(len);
         let c = vhdlint_container::Container::new(info, disk, None);
         match Image::from_container(Arc::new(c)) {
             Ok(image) => gather(&image, &GatherOptions::default())

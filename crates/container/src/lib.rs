@@ -126,8 +126,8 @@ pub struct ContainerInfo {
 }
 
 impl ContainerInfo {
-    /// Info for a raw image of `len` bytes.
-    fn raw(len: u64) -> Self {
+    /// Info for a raw image of `len` bytes (512-byte sectors, no diagnostics).
+    pub fn raw(len: u64) -> Self {
         ContainerInfo {
             format: Format::Raw,
             disk_type: DiskType::Fixed,

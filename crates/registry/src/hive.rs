@@ -459,6 +459,37 @@ impl HiveInner {
         Ok(data)
     }
 
+    /// The data of the allocated cell at `cell`, which must start with the 2-byte `signature`
+    /// and hold at least `min_len` bytes (nk, vk cells).
+    pub(crate) fn signed_cell(
+        &self,
+        cell: u32,
+        structure: &'static str,
+        signature: &'static str,
+        min_len: usize,
+    ) -> Result<Vec<u8>> {
+        let file_off = BASE_BLOCK_LEN + u64::from(cell);
+        let d = self.cell(cell, structure)?;
+        if d.len() < min_len {
+            return Err(RegistryError::Truncated {
+                structure,
+                offset: file_off,
+                needed: min_len as u64,
+                available: d.len() as u64,
+            });
+        }
+        let sig = vhdlint_container::bytes::slice(&d, 0, 2);
+        if sig != signature.as_bytes() {
+            return Err(RegistryError::InvalidSignature {
+                structure,
+                offset: file_off,
+                expected: signature,
+                actual: vhdlint_container::bytes::lossy(sig),
+            });
+        }
+        Ok(d)
+    }
+
     /// The data of the allocated cell at hive-bins offset `cell` (its size field stripped).
     pub(crate) fn cell(&self, cell: u32, structure: &'static str) -> Result<Vec<u8>> {
         let file_off = BASE_BLOCK_LEN + u64::from(cell);

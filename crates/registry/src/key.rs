@@ -75,24 +75,7 @@ impl Key {
     ) -> Result<Key> {
         const S: &str = "key node (nk)";
         let file_off = BASE_BLOCK_LEN + u64::from(offset);
-        let d = hive.cell(offset, S)?;
-        if d.len() < NK_FIXED {
-            return Err(RegistryError::Truncated {
-                structure: S,
-                offset: file_off,
-                needed: NK_FIXED as u64,
-                available: d.len() as u64,
-            });
-        }
-        let sig = slice(&d, 0, 2);
-        if sig != b"nk" {
-            return Err(RegistryError::InvalidSignature {
-                structure: S,
-                offset: file_off,
-                expected: "nk",
-                actual: lossy(sig),
-            });
-        }
+        let d = hive.signed_cell(offset, S, "nk", NK_FIXED)?;
         let flags = le_u16(&d, 2);
         let name_len = usize::from(le_u16(&d, 72));
         let raw_name = d

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use vhdlint_container::bytes::{le_u16, le_u32, lossy, slice};
+use vhdlint_container::bytes::{le_u16, le_u32, slice};
 
 use crate::base_block::BASE_BLOCK_LEN;
 use crate::error::{RegistryError, Result};
@@ -98,24 +98,7 @@ impl Value {
     pub(crate) fn read(hive: &Arc<HiveInner>, offset: u32) -> Result<Value> {
         const S: &str = "key value (vk)";
         let file_off = BASE_BLOCK_LEN + u64::from(offset);
-        let d = hive.cell(offset, S)?;
-        if d.len() < VK_FIXED {
-            return Err(RegistryError::Truncated {
-                structure: S,
-                offset: file_off,
-                needed: VK_FIXED as u64,
-                available: d.len() as u64,
-            });
-        }
-        let sig = slice(&d, 0, 2);
-        if sig != b"vk" {
-            return Err(RegistryError::InvalidSignature {
-                structure: S,
-                offset: file_off,
-                expected: "vk",
-                actual: lossy(sig),
-            });
-        }
+        let d = hive.signed_cell(offset, S, "vk", VK_FIXED)?;
         let name_len = usize::from(le_u16(&d, 2));
         let flags = le_u16(&d, 16);
         let raw_name = d

@@ -38,6 +38,8 @@ pub(crate) struct CheckArgs {
 
 /// One image's result: its document, or an error the OS gave opening it.
 type Checked = Result<CheckJson, String>;
+/// One image's result as printed: whether it passed and its rendered output, or the OS error.
+type Rendered = Result<(bool, String), String>;
 
 fn check_one(path: &Path, options: &Options, gather_opts: &GatherOptions, stats: bool) -> Checked {
     let started = Instant::now();
@@ -74,6 +76,39 @@ fn check_one(path: &Path, options: &Options, gather_opts: &GatherOptions, stats:
     ))
 }
 
+/// One image's document as `format` prints it: for JSON of several images, the pretty element
+/// (indented by [`json_array`]); otherwise the whole output for that image, newline included.
+fn render(doc: &CheckJson, format: CheckFormat, single: bool) -> Result<String, String> {
+    let json = |r: serde_json::Result<String>| r.map_err(|e| format!("JSON output: {e}"));
+    Ok(match format {
+        CheckFormat::Json if single => json(serde_json::to_string_pretty(doc))? + "\n",
+        CheckFormat::Json => json(serde_json::to_string_pretty(doc))?,
+        CheckFormat::Jsonl => json(serde_json::to_string(doc))? + "\n",
+        CheckFormat::Text => check_text(doc),
+    })
+}
+
+/// Pretty JSON elements joined into a pretty array, byte for byte what `serde_json` prints for
+/// the array (a pretty element holds no raw newline inside a string, so indenting every line by
+/// two spaces is exact).
+fn json_array<'a>(elements: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::from("[");
+    let mut empty = true;
+    for e in elements {
+        out.push_str(if empty { "\n" } else { ",\n" });
+        empty = false;
+        for (i, line) in e.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str("  ");
+            out.push_str(line);
+        }
+    }
+    out.push_str(if empty { "]\n" } else { "\n]\n" });
+    out
+}
+
 pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
     let as_of = match &args.as_of {
         Some(text) => Date::parse(text).map_err(|e| anyhow::anyhow!("--as-of {text}: {e}"))?,
@@ -85,41 +120,32 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
     let gather_opts = GatherOptions {
         replay_logs: !args.no_logs,
     };
-    // Images are checked in parallel; results keep the command line's order.
-    let results: Vec<(PathBuf, Checked)> = args
+    // Images are checked and rendered in parallel; results keep the command line's order and
+    // stdout gets one buffered write.
+    let single = args.images.len() == 1;
+    let results: Vec<(PathBuf, Rendered)> = args
         .images
         .par_iter()
-        .map(|p| (p.clone(), check_one(p, &options, &gather_opts, args.stats)))
+        .map(|p| {
+            let checked = check_one(p, &options, &gather_opts, args.stats)
+                .and_then(|doc| Ok((doc.passed, render(&doc, args.format, single)?)));
+            (p.clone(), checked)
+        })
         .collect();
 
-    let mut out = std::io::stdout().lock();
-    let docs: Vec<&CheckJson> = results
+    let rendered: Vec<&(bool, String)> = results
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok())
         .collect();
+    let mut text = String::new();
     match args.format {
-        CheckFormat::Json if args.images.len() == 1 => {
-            if let Some(doc) = docs.first() {
-                serde_json::to_writer_pretty(&mut out, doc)?;
-                writeln!(out)?;
-            }
+        CheckFormat::Json if !single => {
+            text.push_str(&json_array(rendered.iter().map(|(_, s)| s.as_str())))
         }
-        CheckFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &docs)?;
-            writeln!(out)?;
-        }
-        CheckFormat::Jsonl => {
-            for doc in &docs {
-                serde_json::to_writer(&mut out, doc)?;
-                writeln!(out)?;
-            }
-        }
-        CheckFormat::Text => {
-            for doc in &docs {
-                write!(out, "{}", check_text(doc))?;
-            }
-        }
+        _ => rendered.iter().for_each(|(_, s)| text.push_str(s)),
     }
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
     out.flush()?;
     let mut os_error = false;
     for (path, r) in &results {
@@ -131,9 +157,32 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
     if os_error {
         return Err(anyhow::anyhow!("some images could not be opened"));
     }
-    Ok(if docs.iter().all(|d| d.passed) {
+    Ok(if rendered.iter().all(|(passed, _)| *passed) {
         Outcome::Ok
     } else {
         Outcome::ImageFailed
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_array;
+    use serde_json::json;
+
+    #[test]
+    fn json_array_is_what_serde_json_prints() {
+        let docs = [
+            json!({"a": 1, "b": [1, 2, {"c": "x\ny"}], "d": {}}),
+            json!({"e": [], "f": "  indented  "}),
+        ];
+        for n in 0..=docs.len() {
+            let docs = &docs[..n];
+            let parts: Vec<String> = docs
+                .iter()
+                .map(|d| serde_json::to_string_pretty(d).unwrap())
+                .collect();
+            let ours = json_array(parts.iter().map(String::as_str));
+            assert_eq!(ours, serde_json::to_string_pretty(docs).unwrap() + "\n");
+        }
+    }
 }

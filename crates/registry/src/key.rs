@@ -384,12 +384,20 @@ pub(crate) fn decode_name(raw: &[u8], compressed: bool) -> String {
 
 /// Case-insensitive name comparison (Unicode uppercase, close to Windows' upcase table).
 pub fn names_equal(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars()
         .flat_map(char::to_uppercase)
         .eq(b.chars().flat_map(char::to_uppercase))
 }
 
 fn upcase_unit(u: u16) -> u32 {
+    if let Ok(b) = u8::try_from(u) {
+        if b.is_ascii() {
+            return u32::from(b.to_ascii_uppercase());
+        }
+    }
     char::from_u32(u32::from(u))
         .and_then(|c| {
             let mut up = c.to_uppercase();

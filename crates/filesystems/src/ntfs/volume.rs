@@ -395,7 +395,7 @@ pub(crate) struct Volume {
 }
 
 impl Volume {
-    /// Checks the boot sector, assembles `$MFT` (all its `$DATA` pieces) and reads `$UpCase`.
+    /// Checks the boot sector, assembles `$MFT` (all its `$DATA` pieces) and finds `$UpCase`.
     pub fn open(source: Arc<dyn ReadAt>) -> Result<Self> {
         let mut boot = [0u8; 512];
         source.read_at(0, &mut boot)?;
@@ -482,24 +482,16 @@ impl Volume {
             nodes: Cache::new(MAX_CACHED_INDEX_NODES),
         };
         vol.files.insert(MFT_RECORD, Arc::new(mft_file));
-        if let Some(u) = vol
+        // `$UpCase` is read lazily, a page at a time (see `upcase`); a compressed or encrypted
+        // one (never written by Windows) is not a table this reader can index.
+        if let Some(table) = vol
             .file(UPCASE_RECORD)
             .ok()
             .and_then(|f| f.stream(attribute::DATA, "").ok().flatten())
-            .and_then(|s| {
-                small_value(
-                    &vol.source,
-                    cluster,
-                    &s,
-                    1 << 17,
-                    "$UpCase bytes",
-                    "$UpCase",
-                )
-                .ok()
-            })
-            .and_then(|b| Upcase::from_bytes(&b))
+            .filter(|s| s.flags & (attribute::FLAG_COMPRESSED | attribute::FLAG_ENCRYPTED) == 0)
+            .and_then(|s| vol.stored(&s, "$UpCase").ok())
         {
-            vol.upcase = u;
+            vol.upcase = Upcase::from_source(table);
         }
         Ok(vol)
     }

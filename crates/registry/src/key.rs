@@ -231,12 +231,17 @@ impl Key {
         Ok(keys)
     }
 
-    /// The subkey called `name` (case-insensitive). Entries whose `lf`/`lh` hint matches are
-    /// tried first; a miss still checks every entry, so a wrong hint never hides a key.
+    /// The subkey called `name` (case-insensitive), found as Windows finds it: entries whose
+    /// `lf`/`lh` hint matches are read first, and an entry whose hint rules the name out is not
+    /// read at all (a lookup of a missing key under `Services` reads the list, not 700 key
+    /// nodes). Hints are trusted only where they are exact: for an ASCII `name` (whose `lh` hash
+    /// and `lf` prefix do not depend on upcase tables), and when the hint is present (not zero).
+    /// Otherwise every entry is read and compared by name.
     pub fn subkey(&self, name: &str) -> Result<Option<Key>> {
         let entries = self.subkey_entries()?;
         let (likely, rest): (Vec<_>, Vec<_>) = entries
             .into_iter()
+            .filter(|(_, h)| !hint_excludes(*h, name))
             .partition(|(_, h)| hint_matches(*h, name));
         for (off, _) in likely.into_iter().chain(rest) {
             let key = self.child(off)?;
@@ -429,6 +434,20 @@ fn hint_matches(hint: Hint, name: &str) -> bool {
     }
 }
 
+/// True when `hint` proves the entry is not `name`: an `lh` hash or `lf` prefix that is present
+/// and differs, for an ASCII name (exact, as Windows compares it). A zero hint is absent.
+fn hint_excludes(hint: Hint, name: &str) -> bool {
+    if !name.is_ascii() {
+        return false;
+    }
+    match hint {
+        Hint::None | Hint::Lh(0) | Hint::Lf([0, 0, 0, 0]) => false,
+        Hint::Lh(_) => !hint_matches(hint, name),
+        // A byte above 0x7F is a non-ASCII name's prefix, which could upcase to ASCII.
+        Hint::Lf(stored) => stored.iter().all(u8::is_ascii) && !hint_matches(hint, name),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,5 +464,21 @@ mod tests {
         assert_eq!(lh_hash("ab"), 0x41 * 37 + 0x42);
         assert!(hint_matches(Hint::Lf(*b"Cont"), "control"));
         assert!(hint_matches(Hint::Lf([b'a', 0, 0, 0]), "A"));
+    }
+
+    #[test]
+    fn only_present_exact_hints_rule_entries_out() {
+        assert!(hint_excludes(Hint::Lh(lh_hash("Tcpip")), "Dhcp"));
+        assert!(!hint_excludes(Hint::Lh(lh_hash("Tcpip")), "TCPIP"));
+        assert!(!hint_excludes(Hint::Lh(0), "Dhcp"), "zero: no hint");
+        assert!(!hint_excludes(Hint::None, "Dhcp"));
+        assert!(
+            !hint_excludes(Hint::Lh(lh_hash("Tcpip")), "Dhcpé"),
+            "non-ASCII name"
+        );
+        assert!(hint_excludes(Hint::Lf(*b"Tcpi"), "Dhcp"));
+        assert!(!hint_excludes(Hint::Lf(*b"TCPI"), "tcpip"));
+        assert!(!hint_excludes(Hint::Lf([0xC4, b'b', b'c', 0]), "abc"));
+        assert!(!hint_excludes(Hint::Lf([0; 4]), "abc"));
     }
 }

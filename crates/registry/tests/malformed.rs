@@ -155,9 +155,56 @@ fn index_roots_of_leaves_are_followed_in_order() {
         .map(|k| k.name().to_string())
         .collect();
     assert_eq!(names, (0..n).map(|i| format!("K{i}")).collect::<Vec<_>>());
-    // Lookups through a wrong hint still succeed (hints are never trusted).
+    // Lookups through lists whose hints are absent (zero) compare every entry by name.
     assert!(hive.key("k8").unwrap().is_some());
     assert!(hive.key("k4").unwrap().is_some());
+}
+
+/// An `lh` list with the hashes Windows writes (uppercase name, `h * 37 + c`).
+fn lh_list(entries: &[(u32, &str)]) -> Vec<u8> {
+    let mut d = b"lh".to_vec();
+    d.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (off, name) in entries {
+        let hash = name.bytes().fold(0u32, |h, c| {
+            h.wrapping_mul(37)
+                .wrapping_add(u32::from(c.to_ascii_uppercase()))
+        });
+        d.extend_from_slice(&off.to_le_bytes());
+        d.extend_from_slice(&hash.to_le_bytes());
+    }
+    d
+}
+
+/// Like Windows, a lookup trusts a present `lh` hash: a key node whose hash rules it out is not
+/// read (here a corrupt one, which would fail the lookup if it were), a matching one is, and a
+/// key whose stored hash is wrong is not found by name (as Windows would not find it) though
+/// listing the subkeys shows it.
+#[test]
+fn lookups_skip_key_nodes_their_hash_rules_out() {
+    let mut b = Builder::new();
+    let good = b.cell(&nk("Tcpip", 0, NIL, 0, NIL));
+    let mut corrupt = nk("Dhcp", 0, NIL, 0, NIL);
+    corrupt[0..2].copy_from_slice(b"xx");
+    let corrupt = b.cell(&corrupt);
+    let misfiled = b.cell(&nk("Netbt", 0, NIL, 0, NIL));
+    let l = b.cell(&lh_list(&[
+        (corrupt, "Dhcp"),
+        (misfiled, "Other"),
+        (good, "Tcpip"),
+    ]));
+    let root = b.cell(&nk("Services", 3, l, 0, NIL));
+    let hive = open(b.finish(root)).unwrap();
+    assert!(hive.key("NoSuchService").unwrap().is_none());
+    assert_eq!(hive.key("tcpip").unwrap().unwrap().name(), "Tcpip");
+    assert!(hive.key("Netbt").unwrap().is_none(), "its hash says Other");
+    assert!(
+        hive.key("Dhcp").is_err(),
+        "the corrupt node is read when its hash matches"
+    );
+    assert!(
+        hive.root().unwrap().subkeys().is_err(),
+        "listing reads every node"
+    );
 }
 
 #[test]

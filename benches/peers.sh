@@ -12,8 +12,9 @@
 #   bloat.vhdx         gold, with a real Windows SYSTEM hive (shared/corpus dissect.regf) and a
 #                      SOFTWARE hive inflated to 100+ MB (hivexregedit --merge of a generated .reg:
 #                      20k subkeys x 5 x 1 KiB REG_BINARY under \VhdlintBenchBloat), on a 320 MiB
-#                      NTFS volume (gold's, grown with ntfsresize); cmd.exe is a minimal PE32+
-#                      header so that virt-inspector's architecture probe accepts the image.
+#                      NTFS volume (gold's, grown with ntfsresize). Every image's cmd.exe is the
+#                      fixtures' minimal PE32+ header, which virt-inspector's architecture probe
+#                      needs.
 # Measured (hyperfine, medians): vhdlint check --stats --format json (bytes read from .stats.bytes),
 # qemu-img info, dissect.target (target-query -f osinfo, and the Python API Target.open().version),
 # virt-inspector (LIBGUESTFS_BACKEND=direct, force_tcg), hivexget on the extracted hives for the
@@ -209,18 +210,6 @@ PY
   software_size=$(stat -c %s "$b/SOFTWARE")
   [ "$software_size" -ge 100000000 ] || { echo "inflated SOFTWARE is only $software_size bytes" >&2; exit 1; }
   gzip -dc "$system_gz" > "$b/SYSTEM"
-  # cmd.exe: a minimal PE32+ x86-64 console header (virt-inspector reads the architecture from it).
-  python3 - "$b/cmd.exe" <<'PY'
-import struct, sys
-b = bytearray(4096)
-b[0:2] = b"MZ"
-struct.pack_into("<I", b, 0x3C, 0x80)
-b[0x80:0x84] = b"PE\0\0"
-struct.pack_into("<HHIIIHH", b, 0x84, 0x8664, 0, 0, 0, 0, 0xF0, 0x22)
-struct.pack_into("<H", b, 0x98, 0x20B)      # optional header magic: PE32+
-struct.pack_into("<H", b, 0x98 + 68, 3)     # subsystem: Windows console
-open(sys.argv[1], "wb").write(bytes(b))
-PY
   raw=$work/bloat.raw
   cp --sparse=always "$work/gold.raw" "$raw"
   info3=$(sgdisk -i 3 "$raw")
@@ -237,7 +226,6 @@ PY
   ntfsresize -f -f -s "${os_mib}M" "$b/os.ntfs" >"$work/log/ntfsresize.log" 2>&1
   ntfs-3g -o streams_interface=windows "$b/os.ntfs" "$work/mnt"
   cp "$b/SYSTEM" "$b/SOFTWARE" "$work/mnt/Windows/System32/config/"
-  cp "$b/cmd.exe" "$work/mnt/Windows/System32/cmd.exe"
   sync
   umount "$work/mnt"
   dd if="$b/os.ntfs" of="$raw" bs=512 seek="$start" conv=notrunc,sparse status=none
@@ -416,7 +404,7 @@ ver() { "$@" 2>/dev/null | head -1 || echo "?"; }
 } > "$work/images.tsv"
 
 python3 - "$work" "$results" "$RUNS" "$SLOW_RUNS" <<'PY'
-import json, os, sys
+import json, os, re, sys
 work, out, runs, slow = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 
 def tsv(name):
@@ -448,9 +436,7 @@ w("Medians from hyperfine: %s runs for vhdlint, qemu-img and hivex, %s for disse
 w("virt-inspector. Ratio = the peer's median ÷ vhdlint check's median on the same image (so 100×")
 w("means vhdlint is 100 times faster). Bytes read: vhdlint's own count (`check --stats`,")
 w("`.stats.bytes`); not measured for the peers. A note \"exits N: …\" means the tool failed on that")
-w("image; its median is then the time to that error (for virt-inspector on gold and big64: the")
-w("appliance boot, the mounts and the inspection up to its architecture probe of cmd.exe, which in")
-w("those fixtures is a text stub, not a PE file).")
+w("image; its median is then the time to that error.")
 w("")
 m = dict((k, v) for k, v in tsv("machine.tsv"))
 if m:
@@ -469,24 +455,54 @@ w("gold.vhdx: `testdata/images/gold.vhdx.xz`. big64: gold.raw grown sparse to 64
 w("`sgdisk -e`), converted by qemu-img to dynamic VHDX and fixed VHD (force_size). bloat: gold with")
 w("a real Windows SYSTEM hive (shared corpus, dissect.regf) and SOFTWARE inflated to 100+ MB with")
 w("`hivexregedit --merge` (20,000 subkeys × 5 × 1 KiB REG_BINARY under an unrelated key), on a")
-w("320 MiB NTFS volume; its cmd.exe is a minimal PE32+ header so virt-inspector accepts it.")
+w("320 MiB NTFS volume. The fixtures' cmd.exe is a minimal PE32+ header, enough for")
+w("virt-inspector's architecture probe.")
 w("")
 w("## Times")
 w("")
-w("| tool | image | median | ratio vs vhdlint check | bytes read | note |")
-w("| --- | --- | ---: | ---: | ---: | --- |")
+def reports(ref):
+    """What the tool said about the OS in its sanity run (log/<id>.out), to show that every
+    tool read the same thing: product name, version, architecture where it reports them."""
+    out = os.path.join(work, "log", os.path.basename(ref)[: -len(".json")] + ".out")
+    try:
+        text = open(out, encoding="utf-8", errors="replace").read()
+    except OSError:
+        return ""
+    name = os.path.basename(out)
+    try:
+        if name.startswith("vhdlint-"):
+            win = json.loads(text)["facts"]["windows"]
+            val = lambda k: (win.get(k) or {}).get("value") if isinstance(win.get(k), dict) else win.get(k)
+            return "%s %s" % (val("osName") or "?", val("version") or "?")
+        if name.startswith("dissect-api-"):
+            return text.strip().splitlines()[-1] if text.strip() else ""
+        if name.startswith("virt-inspector-"):
+            if "<operatingsystem>" not in text:
+                return ""
+            tag = lambda t: (re.search("<%s>([^<]*)</%s>" % (t, t), text) or [None, "?"])[1]
+            return "%s %s.%s %s" % (tag("product_name"), tag("major_version"), tag("minor_version"), tag("arch"))
+        if name.startswith("qemu-img-"):
+            m = re.search(r"virtual size: ([^\n]*)", text)
+            return "virtual size %s" % m.group(1) if m else ""
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""
+    return ""
+
+w("| tool | image | median | ratio vs vhdlint check | bytes read | reports | note |")
+w("| --- | --- | ---: | ---: | ---: | --- | --- |")
 for r in rows:
     r += [""] * (5 - len(r))
     tool, img, ref, b, note = r[:5]
     if ref.startswith("unavailable"):
-        w("| %s | %s | %s | — | — | %s |" % (tool, img, ref, note))
+        w("| %s | %s | %s | — | — | — | %s |" % (tool, img, ref, note))
         continue
     t = median(ref)
     bt = base.get(img)
     ratio = "%.0f×" % (t / bt) if bt and t and t / bt >= 10 else ("%.2f×" % (t / bt) if bt and t else "—")
     if tool.startswith("hivexget"):
         note = (note + "; " if note else "") + "%.1f ms per value" % (t * 1e3 / 14)
-    w("| %s | %s | %s | %s | %s | %s |" % (tool, img, fmt_t(t), ratio, fmt_b(b), note.replace("|", "\\|")))
+    said = reports(ref).replace("|", "\\|")
+    w("| %s | %s | %s | %s | %s | %s | %s |" % (tool, img, fmt_t(t), ratio, fmt_b(b), said or "—", note.replace("|", "\\|")))
 w("")
 w("## Hash: BLAKE3 of the virtual disk vs of the raw file")
 w("")

@@ -11,7 +11,7 @@
 #   2 MSR   0C01  16 MiB  no file system (zeros)
 #   3 data  0700  70 MiB  NTFS (mkntfs -Q -T, label "Windows"), files written through ntfs-3g
 #                         (FUSE): Windows/System32/config/{SYSTEM,SOFTWARE,SECURITY},
-#                         Windows/System32/cmd.exe, Sysprep tag, Windows/Setup/State/State.ini,
+#                         Windows/System32/cmd.exe (a PE32+ header stub), Sysprep tag, Windows/Setup/State/State.ini,
 #                         Users/Default/NTUSER.DAT, hosts with a Zone.Identifier stream.
 # Hives start from hivex's empty hive (shared/corpus/hives/hivex-minimal.hive, copied to a temp
 # dir) and are filled by `hivexregedit --merge` from the .reg files here (system.reg,
@@ -73,6 +73,26 @@ export MTOOLS_SKIP_CHECK=1
 
 # pattern TEXT N: TEXT repeated and cut to N bytes (the contents of every stub file).
 pattern() { python3 -c 'import sys; t=sys.argv[1].encode(); n=int(sys.argv[2]); sys.stdout.buffer.write((t*(n//len(t)+1))[:n])' "$1" "$2"; }
+
+# pe_stub TEXT SIZE: a program stub that other inspectors accept (libguestfs reads the
+# architecture of cmd.exe from it): a minimal PE32+ header for x86-64, console subsystem, no
+# sections, then TEXT repeated from offset 0x200 to SIZE bytes. Not a runnable program.
+pe_stub() {
+  python3 - "$1" "$2" <<'PY'
+import struct, sys
+text, size = sys.argv[1].encode(), int(sys.argv[2])
+b = bytearray(size)
+b[0:2] = b"MZ"
+struct.pack_into("<I", b, 0x3C, 0x80)                               # e_lfanew
+b[0x80:0x84] = b"PE\0\0"
+struct.pack_into("<HHIIIHH", b, 0x84, 0x8664, 0, 0, 0, 0, 0xF0, 0x22) # AMD64, 0 sections, opt. header 240 B
+struct.pack_into("<H", b, 0x98, 0x20B)                              # optional header magic: PE32+
+struct.pack_into("<H", b, 0x98 + 68, 3)                             # subsystem: Windows console
+fill = (text * (size // len(text) + 1))[: size - 0x200]
+b[0x200:] = fill
+sys.stdout.buffer.write(bytes(b))
+PY
+}
 
 MIB_SECTORS=2048 # 1 MiB in 512-byte sectors
 LOADER_GUID='{6a6c1f1b-59d4-11ea-9438-9d1b7e0c1a30}'
@@ -175,7 +195,7 @@ populate_windows() {
     "$m/Windows/System32/drivers/etc" "$m/Windows/Setup/State" "$m/Users/Default"
   cp "$h/SYSTEM" "$h/SOFTWARE" "$h/SECURITY" "$m/Windows/System32/config/"
   cp "$h/NTUSER.DAT" "$m/Users/Default/NTUSER.DAT"
-  pattern "MZ vhdlint cmd.exe " 4096 > "$m/Windows/System32/cmd.exe"
+  pe_stub "vhdlint cmd.exe " 4096 > "$m/Windows/System32/cmd.exe"
   if [ "$sysprep_tag" = yes ]; then : > "$m/Windows/System32/Sysprep/Sysprep_succeeded.tag"; fi
   write_state_ini "$m/Windows/Setup/State/State.ini"
   printf '# vhdlint fixture hosts file\r\n127.0.0.1 localhost\r\n' > "$m/Windows/System32/drivers/etc/hosts"

@@ -52,18 +52,20 @@ pub fn lossy(sig: &[u8]) -> String {
         .collect()
 }
 
+/// UTF-16LE bytes as code units (a trailing odd byte is dropped).
+pub fn u16le_units(buf: &[u8]) -> Vec<u16> {
+    buf.chunks_exact(2)
+        .filter_map(|c| <[u8; 2]>::try_from(c).ok())
+        .map(u16::from_le_bytes)
+        .collect()
+}
+
 /// Decodes UTF-16LE bytes up to the first NUL.
 pub fn utf16le(buf: &[u8]) -> String {
-    let units: Vec<u16> = buf
-        .chunks_exact(2)
-        .map(|c| {
-            u16::from_le_bytes([
-                c.first().copied().unwrap_or(0),
-                c.get(1).copied().unwrap_or(0),
-            ])
-        })
-        .take_while(|&u| u != 0)
-        .collect();
+    let mut units = u16le_units(buf);
+    if let Some(nul) = units.iter().position(|&u| u == 0) {
+        units.truncate(nul);
+    }
     String::from_utf16_lossy(&units)
 }
 

@@ -374,16 +374,7 @@ pub(crate) fn decode_name(raw: &[u8], compressed: bool) -> String {
     if compressed {
         raw.iter().map(|&b| char::from(b)).collect()
     } else {
-        let units: Vec<u16> = raw
-            .chunks_exact(2)
-            .map(|c| {
-                u16::from_le_bytes([
-                    c.first().copied().unwrap_or(0),
-                    c.get(1).copied().unwrap_or(0),
-                ])
-            })
-            .collect();
-        String::from_utf16_lossy(&units)
+        String::from_utf16_lossy(&vhdlint_container::bytes::u16le_units(raw))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use vhdlint_container::bytes::{le_u16, le_u32, slice};
+use vhdlint_container::bytes::{le_u16, le_u32, slice, u16le_units as utf16_units};
 
 use crate::base_block::BASE_BLOCK_LEN;
 use crate::error::{RegistryError, Result};
@@ -259,18 +259,6 @@ impl Value {
             BASE_BLOCK_LEN + u64::from(self.offset),
         )
     }
-}
-
-fn utf16_units(bytes: &[u8]) -> Vec<u16> {
-    bytes
-        .chunks_exact(2)
-        .map(|c| {
-            u16::from_le_bytes([
-                c.first().copied().unwrap_or(0),
-                c.get(1).copied().unwrap_or(0),
-            ])
-        })
-        .collect()
 }
 
 /// Decodes `bytes` of type `value_type` (the vk at `vk_off` for errors).

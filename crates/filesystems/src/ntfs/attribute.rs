@@ -122,26 +122,10 @@ impl Attribute {
 
 /// UTF-16LE bytes as text (lossy).
 pub(crate) fn utf16(b: &[u8]) -> String {
-    let units: Vec<u16> = b
-        .chunks_exact(2)
-        .map(|c| {
-            u16::from_le_bytes([
-                c.first().copied().unwrap_or(0),
-                c.get(1).copied().unwrap_or(0),
-            ])
-        })
-        .collect();
-    String::from_utf16_lossy(&units)
+    String::from_utf16_lossy(&units(b))
 }
 
 /// UTF-16LE bytes as units.
 pub(crate) fn units(b: &[u8]) -> Vec<u16> {
-    b.chunks_exact(2)
-        .map(|c| {
-            u16::from_le_bytes([
-                c.first().copied().unwrap_or(0),
-                c.get(1).copied().unwrap_or(0),
-            ])
-        })
-        .collect()
+    vhdlint_container::bytes::u16le_units(b)
 }

@@ -56,17 +56,7 @@ impl Upcase {
                 let mut bytes = vec![0u8; 2 * UPCASE_PAGE_UNITS];
                 let offset = (index * bytes.len()) as u64;
                 table.read_at(offset, &mut bytes).ok()?;
-                Some(
-                    bytes
-                        .chunks_exact(2)
-                        .map(|c| {
-                            u16::from_le_bytes([
-                                c.first().copied().unwrap_or(0),
-                                c.get(1).copied().unwrap_or(0),
-                            ])
-                        })
-                        .collect(),
-                )
+                Some(vhdlint_container::bytes::u16le_units(&bytes).into_boxed_slice())
             })
             .as_deref()
     }

@@ -236,44 +236,42 @@ fn path_of<'a>(img: &'a Images, format: &str) -> &'a Path {
     }
 }
 
-#[divan::bench(args = ["raw", "vhdx"], sample_count = 50)]
-fn random_data(b: divan::Bencher, format: &str) {
+/// Times reading `offsets(images)` through the `format` file; `warm` reads them once first.
+fn bench_reads(
+    b: divan::Bencher,
+    format: &str,
+    warm: bool,
+    offsets: impl FnOnce(&Images) -> Vec<u64>,
+) {
     let Some(img) = images() else { return };
+    let offsets = offsets(img);
     let disk = open(path_of(img, format)).expect("open");
-    let offsets = random_data_offsets();
     let mut buf = vec![0u8; READ];
+    if warm {
+        read_all(&disk, &offsets, &mut buf);
+    }
     b.counter(divan::counter::ItemsCount::new(offsets.len()))
         .bench_local(|| read_all(&disk, &offsets, &mut buf));
+}
+
+#[divan::bench(args = ["raw", "vhdx"], sample_count = 50)]
+fn random_data(b: divan::Bencher, format: &str) {
+    bench_reads(b, format, false, |_| random_data_offsets());
 }
 
 #[divan::bench(args = ["raw", "vhdx"], sample_count = 50)]
 fn random_hot(b: divan::Bencher, format: &str) {
-    let Some(img) = images() else { return };
-    let disk = open(path_of(img, format)).expect("open");
-    let offsets = random_hot_offsets();
-    let mut buf = vec![0u8; READ];
-    read_all(&disk, &offsets, &mut buf);
-    b.counter(divan::counter::ItemsCount::new(offsets.len()))
-        .bench_local(|| read_all(&disk, &offsets, &mut buf));
+    bench_reads(b, format, true, |_| random_hot_offsets());
 }
 
 #[divan::bench(args = ["raw", "vhdx"], sample_count = 50)]
 fn random_sparse(b: divan::Bencher, format: &str) {
-    let Some(img) = images() else { return };
-    let disk = open(path_of(img, format)).expect("open");
-    let offsets = random_sparse_offsets();
-    let mut buf = vec![0u8; READ];
-    b.counter(divan::counter::ItemsCount::new(offsets.len()))
-        .bench_local(|| read_all(&disk, &offsets, &mut buf));
+    bench_reads(b, format, false, |_| random_sparse_offsets());
 }
 
 #[divan::bench(args = ["raw", "vhdx"], sample_count = 20)]
 fn sweep(b: divan::Bencher, format: &str) {
-    let Some(img) = images() else { return };
-    let vhdx = open(&img.vhdx).expect("open vhdx");
-    let offsets = sweep_offsets(block_size(&vhdx));
-    let disk = open(path_of(img, format)).expect("open");
-    let mut buf = vec![0u8; READ];
-    b.counter(divan::counter::ItemsCount::new(offsets.len()))
-        .bench_local(|| read_all(&disk, &offsets, &mut buf));
+    bench_reads(b, format, false, |img| {
+        sweep_offsets(block_size(&open(&img.vhdx).expect("open vhdx")))
+    });
 }

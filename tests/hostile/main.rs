@@ -55,17 +55,8 @@ fn install() {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             if MEASURING.load(Ordering::SeqCst) {
-                let payload = info.payload();
-                let msg = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "non-text panic payload".into());
-                let at = info
-                    .location()
-                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
-                    .unwrap_or_default();
-                *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{msg}{at}"));
+                *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(vhdlint_filesystems::panic_text(info));
             } else {
                 previous(info);
             }

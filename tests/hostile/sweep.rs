@@ -14,7 +14,7 @@ use vhdlint_facts::{gather, GatherOptions};
 use vhdlint_filesystems::image::Image;
 use vhdlint_filesystems::{mount, FileData};
 use vhdlint_policy::{evaluate, CloudPcDeviceImage, Date, Options, Profile, Severity};
-use vhdlint_registry::{BcdStore, Hive, HiveLogs, HiveOptions, Key};
+use vhdlint_registry::{BcdStore, Hive, HiveLogs, HiveOptions};
 
 use crate::mutant::{be32, be64, le16, le32, le64, mutants, Mutant, Region, Seal};
 use crate::{measure, mib, serial, TIME_LIMIT};
@@ -449,29 +449,13 @@ fn walk_volume(m: Mutant) -> Result<String, String> {
     Ok(caught)
 }
 
-/// Opens a hive (no logs) and walks it, plus the BCD reading of it.
+/// Opens a hive (no logs) and walks it as the fuzz targets do: control set, BCD, every key.
 fn walk_hive(m: Mutant) -> Result<String, String> {
     let hive = Hive::open(Arc::new(m), HiveLogs::none(), HiveOptions::default())
         .map_err(|e| e.to_string())?;
+    hive.root().map_err(|e| e.to_string())?;
+    let seen = vhdlint_registry::fuzzing::walk(&hive);
     let _ = BcdStore::read(&hive).map(|s| s.default_entry().map(|e| e.elements.len()));
-    let _ = vhdlint_registry::current_control_set(&hive);
-    let mut stack: Vec<Key> = vec![hive.root().map_err(|e| e.to_string())?];
-    let mut seen = 0;
-    while let Some(key) = stack.pop() {
-        seen += 1;
-        if seen > 5000 {
-            break;
-        }
-        let _ = key.class_name();
-        if let Ok(values) = key.values() {
-            for v in values {
-                let _ = v.data();
-            }
-        }
-        if let Ok(subkeys) = key.subkeys() {
-            stack.extend(subkeys);
-        }
-    }
     Ok(format!("{seen} keys"))
 }
 

@@ -43,6 +43,7 @@ pub mod fat;
 #[doc(hidden)]
 pub mod fuzzing;
 mod guard;
+pub use guard::panic_text;
 pub mod image;
 pub mod ntfs;
 pub mod path;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::{current_control_set, BcdStore, Hive, HiveLogs, HiveOptions, Key, ReadAt};
 
 /// Most keys visited per input.
-const MAX_KEYS: usize = 2000;
+pub const MAX_KEYS: usize = 2000;
 
 /// Opens `data` as a hive and walks every key and value (bounded), the control set and BCD.
 pub fn exercise_hive(data: &[u8]) {
@@ -59,21 +59,23 @@ pub fn exercise_bcd(data: &[u8]) {
         .map(|e| (e.application_path().map(str::len), e.object_type));
 }
 
-fn walk(hive: &Hive) {
+/// Walks a hive as a caller would: the control set, the BCD reading, then every key (at most
+/// [`MAX_KEYS`]) with its class name, values and data. Returns how many keys it visited.
+pub fn walk(hive: &Hive) -> usize {
     let _ = current_control_set(hive);
     let _ = BcdStore::read(hive).map(|s| {
         s.default_entry()
             .map(|e| e.application_path().map(str::len))
     });
     let Ok(root) = hive.root() else {
-        return;
+        return 0;
     };
     let mut stack: Vec<Key> = vec![root];
     let mut seen = 0;
     while let Some(key) = stack.pop() {
         seen += 1;
         if seen > MAX_KEYS {
-            return;
+            return seen;
         }
         let _ = key.class_name();
         if let Ok(values) = key.values() {
@@ -85,4 +87,5 @@ fn walk(hive: &Hive) {
             stack.extend(subkeys);
         }
     }
+    seen
 }

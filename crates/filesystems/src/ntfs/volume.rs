@@ -394,6 +394,16 @@ pub(crate) struct Volume {
     pub nodes: Cache<(u64, u64), Arc<Vec<IndexEntry>>>,
 }
 
+/// A fault of `$MFT`'s own record (record 0).
+fn mft_error(geometry: &NtfsGeometry, message: impl Into<String>) -> FsError {
+    FsError::InvalidNtfsRecord {
+        structure: "file record",
+        number: MFT_RECORD,
+        offset: geometry.mft_offset,
+        message: message.into(),
+    }
+}
+
 impl Volume {
     /// Checks the boot sector, assembles `$MFT` (all its `$DATA` pieces) and finds `$UpCase`.
     pub fn open(source: Arc<dyn ReadAt>) -> Result<Self> {
@@ -416,22 +426,12 @@ impl Volume {
                         && matches!(&a.body, Body::NonResident(n) if n.start_vcn == 0)
                 })
                 .collect();
-            let s = merge(&pieces).map_err(|m| FsError::InvalidNtfsRecord {
-                structure: "file record",
-                number: MFT_RECORD,
-                offset: geometry.mft_offset,
-                message: format!("$MFT $DATA: {m}"),
-            })?;
+            let s = merge(&pieces).map_err(|m| mft_error(&geometry, format!("$MFT $DATA: {m}")))?;
             let StreamData::NonResident {
                 runs, data_size, ..
             } = &s.data
             else {
-                return Err(FsError::InvalidNtfsRecord {
-                    structure: "file record",
-                    number: MFT_RECORD,
-                    offset: geometry.mft_offset,
-                    message: "$MFT $DATA is resident".into(),
-                });
+                return Err(mft_error(&geometry, "$MFT $DATA is resident"));
             };
             let covered = runs.last().map_or(0, Run::end).saturating_mul(cluster);
             Extents::new(
@@ -443,15 +443,9 @@ impl Volume {
         };
         let read_first = |n: u64| read_record(&first, &|p| first.physical(p), rs, n);
         let mft_file = assemble(base, &source, cluster, &read_first)?;
-        let data =
-            mft_file
-                .stream(attribute::DATA, "")?
-                .ok_or_else(|| FsError::InvalidNtfsRecord {
-                    structure: "file record",
-                    number: MFT_RECORD,
-                    offset: geometry.mft_offset,
-                    message: "$MFT has no $DATA".into(),
-                })?;
+        let data = mft_file
+            .stream(attribute::DATA, "")?
+            .ok_or_else(|| mft_error(&geometry, "$MFT has no $DATA"))?;
         let StreamData::NonResident {
             runs,
             data_size,
@@ -459,12 +453,7 @@ impl Volume {
             ..
         } = &data.data
         else {
-            return Err(FsError::InvalidNtfsRecord {
-                structure: "file record",
-                number: MFT_RECORD,
-                offset: geometry.mft_offset,
-                message: "$MFT $DATA is resident".into(),
-            });
+            return Err(mft_error(&geometry, "$MFT $DATA is resident"));
         };
         let mft = Extents::new(
             source.clone(),

@@ -6,7 +6,7 @@ use std::path::Path;
 use vhdlint_container::ReadAt;
 use vhdlint_filesystems::image::{volume_path, Image, Volume};
 use vhdlint_filesystems::{FileData, FsError};
-use vhdlint_report::volumes::{special_name, EntryJson, ListingJson};
+use vhdlint_report::volumes::{listing_text, special_name, EntryJson, ListingJson};
 use vhdlint_report::wire::SCHEMA_VERSION;
 
 use crate::{image_error, open_image, ImageFailure, Outcome};
@@ -21,7 +21,7 @@ fn pick_volume<'a>(
 ) -> anyhow::Result<&'a Volume> {
     match partition {
         Some(n) => img.volume(n),
-        None => img.default_volume(),
+        None => vhdlint_gather::default_volume(img),
     }
     .map_err(|e| image_error(image, e))
 }
@@ -62,30 +62,7 @@ pub(crate) fn ls(
         serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
     } else {
-        for e in &entries {
-            let j = EntryJson::from(e);
-            let mut flags = Vec::new();
-            if let Some(s) = e.special {
-                flags.push(special_name(s));
-            }
-            for s in &e.streams {
-                flags.push(format!(":{s}"));
-            }
-            writeln!(
-                out,
-                "{} {:>12} {:20} {}{}{}",
-                if e.is_dir { 'd' } else { '-' },
-                e.size,
-                j.modified.as_deref().unwrap_or("-"),
-                e.name,
-                if e.is_dir { "/" } else { "" },
-                if flags.is_empty() {
-                    String::new()
-                } else {
-                    format!("  [{}]", flags.join(" "))
-                }
-            )?;
-        }
+        write!(out, "{}", listing_text(&entries))?;
     }
     Ok(Outcome::Ok)
 }

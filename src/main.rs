@@ -1,7 +1,8 @@
 //! `vhdlint`: offline checks of Windows VM disk images (VHD, VHDX, raw).
 //!
-//! The binary is thin: it parses arguments, calls the crates, picks a printer and maps the
-//! outcome to an exit code. Nothing here parses image bytes.
+//! The binary is thin: it parses arguments, calls the library (`vhdlint::check`,
+//! `vhdlint::inspect`) and the crates, prints what `vhdlint-report` renders and maps the
+//! outcome to an exit code. Nothing here parses image bytes or formats a document.
 
 mod check;
 mod files;
@@ -15,10 +16,6 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use vhdlint_container::{hash, ContainerError, ReadStats};
 use vhdlint_filesystems::image::{Image, ImageError};
-use vhdlint_registry::{open_image_hive, BcdStore, HiveName, HiveOptions};
-use vhdlint_report::registry::BcdJson;
-use vhdlint_report::volumes::PartitionsJson;
-use vhdlint_report::wire::{ContainerJson, ErrorJson, InspectJson, SCHEMA_VERSION};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -318,58 +315,23 @@ fn image_error(image: &Path, e: ImageError) -> anyhow::Error {
 }
 
 fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Outcome> {
-    let opened = open_container(image)?;
-    let mut outcome = Outcome::Ok;
-    let mut error = None;
-    let mut container = None;
-    let mut partitions = None;
-    let mut bcd = None;
-    let mut counts = None;
-    match opened {
-        Ok(c) => {
-            container = Some(ContainerJson::from(c.info()));
-            let c = std::sync::Arc::new(c);
-            match Image::from_container(c.clone()) {
-                Ok(img) => {
-                    partitions = Some(PartitionsJson::from(img.partitions()));
-                    bcd = bcd_summary(&img);
-                }
-                Err(e) => {
-                    outcome = Outcome::ImageFailed;
-                    error = Some(ErrorJson {
-                        message: e.to_string(),
-                    });
-                }
-            }
-            counts = Some(c.file_stats());
-        }
-        Err(e) => {
-            outcome = Outcome::ImageFailed;
-            error = Some(ErrorJson {
-                message: e.to_string(),
-            });
-        }
-    }
-    let doc = InspectJson {
-        schema_version: SCHEMA_VERSION,
-        path: image.display().to_string(),
-        container,
-        partitions,
-        bcd,
-        error,
-    };
+    let inspected = vhdlint::inspect(image).map_err(anyhow::Error::new)?;
     let mut out = std::io::stdout().lock();
     match format {
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &doc)?;
+            serde_json::to_writer_pretty(&mut out, &inspected.doc)?;
             writeln!(out)?;
         }
-        OutputFormat::Text => write!(out, "{}", vhdlint_report::text::inspect(&doc))?,
+        OutputFormat::Text => write!(out, "{}", vhdlint_report::text::inspect(&inspected.doc))?,
     }
-    if let (true, Some(s)) = (stats, counts) {
+    if let (true, Some(s)) = (stats, inspected.stats) {
         print_stats(s);
     }
-    Ok(outcome)
+    Ok(if inspected.failed {
+        Outcome::ImageFailed
+    } else {
+        Outcome::Ok
+    })
 }
 
 /// `vhdlint rules`: the registry as declared, for people or as JSON.
@@ -380,42 +342,10 @@ fn rules(json: bool) -> anyhow::Result<Outcome> {
     if json {
         serde_json::to_writer_pretty(&mut out, &metas)?;
         writeln!(out)?;
-        return Ok(Outcome::Ok);
-    }
-    let level = |l: vhdlint_policy::Level| match l {
-        vhdlint_policy::Level::Error => "error",
-        vhdlint_policy::Level::Warning => "warning",
-        vhdlint_policy::Level::Info => "info",
-        vhdlint_policy::Level::Allowed => "allowed",
-    };
-    writeln!(
-        out,
-        "{:<7} {:<34} {:<8} {:<8} {:<8} {:<37} title",
-        "id", "name", "w365", "devbox", "avd", "errorCode"
-    )?;
-    for m in metas {
-        writeln!(
-            out,
-            "{:<7} {:<34} {:<8} {:<8} {:<8} {:<37} {}",
-            m.id,
-            m.name,
-            level(m.levels.windows365),
-            level(m.levels.devbox),
-            level(m.levels.avd),
-            m.graph_code
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| "-".into()),
-            m.title
-        )?;
+    } else {
+        write!(out, "{}", vhdlint_report::rules::rules_text(&metas))?;
     }
     Ok(Outcome::Ok)
-}
-
-/// The BCD store's default entry, when the image has a readable store (ESP, else `Boot\BCD`).
-fn bcd_summary(img: &Image) -> Option<BcdJson> {
-    let (hive, at) = open_image_hive(img, &HiveName::Bcd, HiveOptions::default()).ok()?;
-    let store = BcdStore::read(&hive).ok()?;
-    Some(BcdJson::new(&store, at.partition, &at.path))
 }
 
 fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Outcome> {
@@ -448,5 +378,5 @@ fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Out
 }
 
 fn print_stats(s: ReadStats) {
-    eprintln!("reads: {} calls, {} bytes", s.calls, s.bytes);
+    eprint!("{}", vhdlint_report::text::read_stats(s));
 }

@@ -22,7 +22,7 @@ const TARGETS: [Target; 9] = [
         vhdlint_registry::fuzzing::exercise_log_replay,
     ),
     ("bcd", vhdlint_registry::fuzzing::exercise_bcd),
-    ("pipeline", vhdlint_policy::fuzzing::exercise_pipeline),
+    ("pipeline", vhdlint::fuzzing::exercise_pipeline),
 ];
 
 #[test]

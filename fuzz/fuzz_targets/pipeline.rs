@@ -1,7 +1,7 @@
 //! Fuzz target: bytes → in-memory container → image → gather → evaluate, as `vhdlint check`
-//! (`vhdlint_policy::fuzzing::exercise_pipeline`; only panics, hangs and OOMs count).
+//! (`vhdlint::fuzzing::exercise_pipeline`; only panics, hangs and OOMs count).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| vhdlint_policy::fuzzing::exercise_pipeline(data));
+fuzz_target!(|data: &[u8]| vhdlint::fuzzing::exercise_pipeline(data));

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use vhdlint_container::{ContainerInfo, ReadAt, ReadError};
-use vhdlint_facts::{gather, GatherOptions};
 use vhdlint_filesystems::image::Image;
+use vhdlint_gather::{gather, GatherOptions};
 use vhdlint_registry::{Hive, HiveLogs, HiveOptions, Key};
 
 use crate::mutant::{crc32, le32, Mutant, Region, Seal};
@@ -34,10 +34,12 @@ fn bounded<T: std::fmt::Debug>(what: &str, f: impl FnOnce() -> T) -> (T, Cost) {
     (r, cost)
 }
 
-/// Opens `path` as `check` does (container, partitions, gather) and returns the problems.
+/// Checks `path` with the library's `check` (what the binary runs) and returns the problems.
 fn check_problems(path: &Path) -> Vec<String> {
-    match vhdlint_facts::gather_path(path, &GatherOptions::default()) {
-        Ok(facts) => facts.problems.into_iter().map(|p| p.message).collect(),
+    let as_of = vhdlint_policy::Date::parse("2025-06-01").unwrap();
+    let policy = vhdlint_policy::Options::new(vhdlint_policy::Profile::Windows365, as_of);
+    match vhdlint::check(path, &vhdlint::Options::new(policy)) {
+        Ok(doc) => doc.facts.problems.into_iter().map(|p| p.message).collect(),
         Err(e) => vec![format!("OS error: {e}")],
     }
 }

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use vhdlint_container::{open_source, NoParents, ReadAt};
-use vhdlint_facts::{gather, GatherOptions};
 use vhdlint_filesystems::image::Image;
 use vhdlint_filesystems::{mount, FileData};
+use vhdlint_gather::{gather, GatherOptions};
 use vhdlint_policy::{evaluate, CloudPcDeviceImage, Date, Options, Profile, Severity};
 use vhdlint_registry::{BcdStore, Hive, HiveLogs, HiveOptions};
 

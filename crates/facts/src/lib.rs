@@ -1,15 +1,16 @@
 //! The typed facts vhdlint gathers from a Windows VM disk image, each with its evidence.
 //!
-//! The [`gather`](mod@gather) module walks an image (container → partitions → NTFS/FAT → hives) and fills an
-//! [`ImageFacts`], reading only the files and registry values it names; `vhdlint-policy` judges
-//! it. Every fact is a [`Fact`]: a value plus
+//! This crate is the model only: types, OS identity, serde; it depends on no parser. The
+//! gatherer (`vhdlint-gather`) walks an image (container → partitions → NTFS/FAT → hives) and
+//! fills an [`ImageFacts`], reading only the files and registry values it names;
+//! `vhdlint-policy` judges it. Every fact is a [`Fact`]: a value plus
 //! the [`Evidence`] that produced it (hive + key + value, file path, partition entry, container
 //! field), so a reviewer can check each one. The serialized form (camelCase) is the `facts`
 //! object of `vhdlint inspect --format json` and of `check` output: a stable public contract.
 //!
 //! # Getting started
-//! 1. Build an [`ImageFacts`]: [`gather_path`] (or [`gather()`] on an opened
-//!    `vhdlint_filesystems::image::Image`) does; tests may build one by hand.
+//! 1. Build an [`ImageFacts`]: `vhdlint_gather::gather_path` (or `vhdlint_gather::gather` on an
+//!    opened `vhdlint_filesystems::image::Image`) does; tests may build one by hand.
 //! 2. By hand: for Windows, fill the raw registry facts of [`WindowsFacts`], then call
 //!    [`WindowsFacts::fill_identity`] to derive `osName`, `version`, `versionLabel` and
 //!    `multiSession` with [`os_identity`] (which knows the Windows 11 / Server build pitfalls).
@@ -36,12 +37,10 @@
 #![forbid(unsafe_code)]
 
 pub mod evidence;
-pub mod gather;
 pub mod identity;
 pub mod model;
 
 pub use evidence::{Evidence, Fact};
-pub use gather::{gather, gather_path, GatherOptions};
 pub use identity::{
     classify_edition, client_version_label, os_identity, EditionClass, OsFamily, OsIdentity,
     OsInputs, CLIENT_BUILDS, FIRST_WINDOWS_10_BUILD, FIRST_WINDOWS_11_BUILD, SERVER_BUILDS,

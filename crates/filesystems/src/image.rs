@@ -1,7 +1,8 @@
-//! An opened image: its container, its partition table, and its volumes mounted on demand, with
-//! the Windows volume and the EFI system partition found.
+//! An opened image: its container, its partition table, and its volumes mounted on demand.
 //!
-//! This is what `ls`, `cat`, `reg` and the fact gatherer start from.
+//! Generic: it knows partitions and file systems, not where Windows keeps anything. Which
+//! volume is the Windows volume, the EFI system partition or the boot volume is decided in
+//! `vhdlint-gather` (`layout`), the one place that knows the Windows image layout.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -100,7 +101,6 @@ pub struct Image {
     container: Arc<Container>,
     table: PartitionTable,
     volumes: Vec<Volume>,
-    windows: OnceLock<Option<usize>>,
 }
 
 impl std::fmt::Debug for Image {
@@ -112,9 +112,6 @@ impl std::fmt::Debug for Image {
             .finish_non_exhaustive()
     }
 }
-
-/// Folders whose presence marks a Windows system root (libguestfs and dissect do the same).
-const WINDOWS_MARKER: &str = "Windows/System32/config";
 
 /// Partition kinds that never hold a file system vhdlint reads.
 fn never_mounted(kind: PartitionKind) -> bool {
@@ -166,7 +163,6 @@ impl Image {
             container,
             table,
             volumes,
-            windows: OnceLock::new(),
         })
     }
 
@@ -200,58 +196,6 @@ impl Image {
                     .collect::<Vec<_>>()
                     .join(", "),
             })
-    }
-
-    /// The volume holding `Windows\System32\config`, if any (NTFS volumes first).
-    pub fn windows_volume(&self) -> Option<&Volume> {
-        let index = *self.windows.get_or_init(|| {
-            self.volumes.iter().position(|v| {
-                v.partition
-                    .as_ref()
-                    .is_none_or(|p| p.kind != PartitionKind::EfiSystem)
-                    && v.fs()
-                        .ok()
-                        .and_then(|fs| fs.stat(WINDOWS_MARKER).ok())
-                        .is_some_and(|e| e.is_dir)
-            })
-        });
-        index.and_then(|i| self.volumes.get(i))
-    }
-
-    /// The EFI system partition (by type; on MBR disks, type 0xEF).
-    pub fn esp(&self) -> Option<&Volume> {
-        self.volumes.iter().find(|v| {
-            v.partition
-                .as_ref()
-                .is_some_and(|p| p.kind == PartitionKind::EfiSystem)
-        })
-    }
-
-    /// The volume `ls` and `cat` use when none is named: the Windows volume, else the only
-    /// volume that mounts.
-    pub fn default_volume(&self) -> Result<&Volume, ImageError> {
-        if let Some(v) = self.windows_volume() {
-            return Ok(v);
-        }
-        let mounted: Vec<&Volume> = self.volumes.iter().filter(|v| v.fs().is_ok()).collect();
-        match mounted.as_slice() {
-            [only] => Ok(only),
-            [] => Err(ImageError::NoFileSystem {
-                details: self
-                    .volumes
-                    .iter()
-                    .filter_map(|v| v.fs().err())
-                    .map(|e| format!("; {e}"))
-                    .collect(),
-            }),
-            many => Err(ImageError::Ambiguous {
-                choices: many
-                    .iter()
-                    .map(|v| v.describe())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
-        }
     }
 }
 

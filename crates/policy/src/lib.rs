@@ -37,8 +37,6 @@
 pub mod date;
 pub mod error;
 pub mod evaluate;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod graph;
 pub mod rule;
 pub mod rules;

@@ -1,5 +1,8 @@
 //! A lazy, read-only Windows registry hive reader with transaction-log replay, and BCD.
 //!
+//! It reads a hive it is given (a [`ReadAt`] and its logs): where hives and the BCD store lie
+//! in a Windows image, and opening them with the logs beside them, is `vhdlint-gather`'s.
+//!
 //! Hives are read cell by cell through the positional-read trait [`ReadAt`]: asking five values
 //! of a 120 MB hive reads kilobytes. A dirty hive's `.LOG1`/`.LOG2` (new `HvLE` format, Marvin32
 //! hashed, dual logging) or old-format `.LOG` (`DIRT` vector) are replayed into an in-memory
@@ -40,7 +43,6 @@ pub mod error;
 pub mod fuzzing;
 pub mod hive;
 pub mod key;
-pub mod locate;
 pub mod log_replay;
 pub mod marvin;
 pub mod value;
@@ -53,10 +55,6 @@ pub use control_set::{
 pub use error::{RegistryError, Result};
 pub use hive::{Hive, HiveLogs, HiveOptions, HiveStatus, RecoveredHive};
 pub use key::Key;
-pub use locate::{
-    open_hive_file, open_hive_in, open_image_hive, split_registry_path, HiveFileError,
-    HiveLocation, HiveName, ImageHiveError,
-};
 pub use log_replay::{LogFormat, LogSlot};
 pub use value::{Value, ValueData};
 pub use vhdlint_container::{Diagnostic, ReadAt};

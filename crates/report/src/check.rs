@@ -164,3 +164,92 @@ fn serde_plain<T: Serialize>(v: &T) -> String {
         Err(_) => String::from("?"),
     }
 }
+
+/// How `check` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckFormat {
+    /// For people.
+    Text,
+    /// One JSON object (an array for several images).
+    Json,
+    /// One JSON object per line, per image.
+    Jsonl,
+}
+
+/// One image's document as `format` prints it: for JSON of several images (`single` false),
+/// the array element ([`array_element`]); otherwise the whole output for that image, newline
+/// included.
+pub fn render(doc: &CheckJson, format: CheckFormat, single: bool) -> Result<String, String> {
+    let json = |r: serde_json::Result<String>| r.map_err(|e| format!("JSON output: {e}"));
+    Ok(match format {
+        CheckFormat::Json if single => json(serde_json::to_string_pretty(doc))? + "\n",
+        CheckFormat::Json => {
+            let mut pretty = Vec::with_capacity(RENDER_CAPACITY);
+            serde_json::to_writer_pretty(&mut pretty, doc)
+                .map_err(|e| format!("JSON output: {e}"))?;
+            array_element(&String::from_utf8_lossy(&pretty))
+        }
+        CheckFormat::Jsonl => json(serde_json::to_string(doc))? + "\n",
+        CheckFormat::Text => check_text(doc),
+    })
+}
+
+/// Room reserved for one image's rendered document (a check of the gold image prints ~32 KiB):
+/// growing the buffer by doubling cost more than the rendering, and staying under glibc's
+/// 128 KiB mmap threshold keeps parallel renders from contending in the kernel.
+const RENDER_CAPACITY: usize = 96 << 10;
+
+/// A pretty JSON document as an element of a pretty array: every line indented by two spaces
+/// (exact, since pretty JSON holds no raw newline inside a string). Done per image, in
+/// parallel; [`write_json_array`] then only writes.
+pub fn array_element(pretty: &str) -> String {
+    let mut out = String::with_capacity(pretty.len() + pretty.len() / 8);
+    for (i, line) in pretty.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("  ");
+        out.push_str(line);
+    }
+    out
+}
+
+/// [`array_element`]s written as a pretty array, byte for byte what `serde_json` prints.
+pub fn write_json_array<'a>(
+    out: &mut impl std::io::Write,
+    elements: impl Iterator<Item = &'a str>,
+) -> std::io::Result<()> {
+    out.write_all(b"[")?;
+    let mut empty = true;
+    for e in elements {
+        out.write_all(if empty { b"\n" } else { b",\n" })?;
+        empty = false;
+        out.write_all(e.as_bytes())?;
+    }
+    out.write_all(if empty { b"]\n" } else { b"\n]\n" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{array_element, write_json_array};
+    use serde_json::json;
+
+    #[test]
+    fn the_array_is_what_serde_json_prints() {
+        let docs = [
+            json!({"a": 1, "b": [1, 2, {"c": "x\ny"}], "d": {}}),
+            json!({"e": [], "f": "  indented  "}),
+        ];
+        for n in 0..=docs.len() {
+            let docs = &docs[..n];
+            let parts: Vec<String> = docs
+                .iter()
+                .map(|d| array_element(&serde_json::to_string_pretty(d).unwrap()))
+                .collect();
+            let mut ours = Vec::new();
+            write_json_array(&mut ours, parts.iter().map(String::as_str)).unwrap();
+            let want = serde_json::to_string_pretty(docs).unwrap() + "\n";
+            assert_eq!(String::from_utf8(ours).unwrap(), want);
+        }
+    }
+}

@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod registry;
+pub mod rules;
 pub mod text;
 pub mod time;
 pub mod volumes;

@@ -165,3 +165,8 @@ mod tests {
         assert_eq!(human(136365211648), "127.00 GiB");
     }
 }
+
+/// The reads a command made, as `--stats` prints them to stderr.
+pub fn read_stats(s: vhdlint_container::ReadStats) -> String {
+    format!("reads: {} calls, {} bytes\n", s.calls, s.bytes)
+}

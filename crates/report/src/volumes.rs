@@ -1,5 +1,7 @@
 //! JSON for partition tables (`inspect`'s `partitions`) and directory listings (`ls`).
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 use vhdlint_filesystems::{DirEntry, Special, WofAlgorithm};
 use vhdlint_volumes::{Partition, PartitionTable};
@@ -163,4 +165,35 @@ pub fn special_name(s: Special) -> String {
         Special::Encrypted => "encrypted".into(),
         Special::Reparse { kind, .. } => format!("reparse:{}", kind.as_str()),
     }
+}
+
+/// A directory listing as `ls` prints it for people: kind, size, modification time, name, and
+/// the special kind and alternate streams in brackets. `entries` in the order to print.
+pub fn listing_text(entries: &[DirEntry]) -> String {
+    let mut out = String::new();
+    for e in entries {
+        let j = EntryJson::from(e);
+        let mut flags = Vec::new();
+        if let Some(s) = e.special {
+            flags.push(special_name(s));
+        }
+        for s in &e.streams {
+            flags.push(format!(":{s}"));
+        }
+        let _ = writeln!(
+            out,
+            "{} {:>12} {:20} {}{}{}",
+            if e.is_dir { 'd' } else { '-' },
+            e.size,
+            j.modified.as_deref().unwrap_or("-"),
+            e.name,
+            if e.is_dir { "/" } else { "" },
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", flags.join(" "))
+            }
+        );
+    }
+    out
 }

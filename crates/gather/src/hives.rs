@@ -7,8 +7,9 @@
 //! Lookups go key by key from the root: only the cells on the path are read, never a whole hive.
 
 use vhdlint_filesystems::FileSystem;
-use vhdlint_registry::{open_hive_in, Hive, HiveOptions, Key, ValueData};
+use vhdlint_registry::{Hive, HiveOptions, Key, ValueData};
 
+use super::locate::open_hive_in;
 use super::GatherOptions;
 use crate::evidence::Evidence;
 use crate::model::{HiveFacts, Problem, ProblemKind};

@@ -11,12 +11,14 @@ use vhdlint_registry::bcd::{
     ELEMENT_APPLICATION_PATH, ELEMENT_DEFAULT_OBJECT, ELEMENT_DISABLE_INTEGRITY_CHECKS,
     OBJECT_TYPE_OS_LOADER,
 };
-use vhdlint_registry::{open_hive_in, HiveOptions};
-use vhdlint_volumes::Scheme;
+use vhdlint_registry::HiveOptions;
+use vhdlint_volumes::Partition;
 
 use super::container::entry_evidence;
 use super::files::exists;
 use super::hives::data_text;
+use super::layout::{boot_volume, BootChoice};
+use super::locate::open_hive_in;
 use super::GatherOptions;
 use crate::evidence::{Evidence, Fact};
 use crate::model::{BootFacts, Generation, GenerationFact, Problem, ProblemKind};
@@ -197,10 +199,20 @@ pub fn boot_facts(
     opts: &GatherOptions,
     problems: &mut Vec<Problem>,
 ) -> (GenerationFact, Option<BootFacts>) {
-    let (generation, boot) = match image.partitions().scheme {
-        Scheme::Gpt => uefi(image, opts),
-        Scheme::Mbr => bios(image, opts),
-        Scheme::None => (
+    let (generation, boot) = match boot_volume(image) {
+        BootChoice::Uefi(esp) => uefi(image, esp, opts),
+        BootChoice::NoEsp => (no_esp(image), None),
+        BootChoice::Bios(active, volume) => bios(image, active, volume, opts),
+        BootChoice::NoActive => (
+            no_generation(
+                "MBR disk without an active partition: BIOS cannot boot it".into(),
+                vec![Evidence::derived(
+                    "no MBR entry has the boot indicator 0x80",
+                )],
+            ),
+            None,
+        ),
+        BootChoice::NoTable => (
             GenerationFact {
                 value: None,
                 reason: "the disk has no partition table, so neither UEFI (GPT + ESP) nor BIOS \
@@ -355,10 +367,9 @@ fn judge(bv: &BootVolume, n: &str, path: &BootPath) -> GenerationFact {
     }
 }
 
-fn uefi(image: &Image, opts: &GatherOptions) -> (GenerationFact, Option<BootFacts>) {
-    let Some(esp) = image.esp() else {
-        return (
-            no_generation(
+/// A GPT disk without an EFI system partition.
+fn no_esp(image: &Image) -> GenerationFact {
+    no_generation(
                 "GPT disk without an EFI system partition (type C12A7328-F81F-11D2-BA4B-00A0C93EC93B): not UEFI-bootable".into(),
                 vec![Evidence::derived(format!(
                     "partitions: {}",
@@ -370,10 +381,10 @@ fn uefi(image: &Image, opts: &GatherOptions) -> (GenerationFact, Option<BootFact
                         .collect::<Vec<_>>()
                         .join(", ")
                 ))],
-            ),
-            None,
-        );
-    };
+            )
+}
+
+fn uefi(image: &Image, esp: &Volume, opts: &GatherOptions) -> (GenerationFact, Option<BootFacts>) {
     let index = esp.index();
     let n = index.map_or_else(|| "?".to_owned(), |i| i.to_string());
     let bv = match examine(image, esp, BOOTMGFW, ESP_BCD, opts) {
@@ -393,20 +404,14 @@ fn uefi(image: &Image, opts: &GatherOptions) -> (GenerationFact, Option<BootFact
     (generation, Some(boot))
 }
 
-fn bios(image: &Image, opts: &GatherOptions) -> (GenerationFact, Option<BootFacts>) {
-    let Some(active) = image.partitions().entries.iter().find(|p| p.active) else {
-        return (
-            no_generation(
-                "MBR disk without an active partition: BIOS cannot boot it".into(),
-                vec![Evidence::derived(
-                    "no MBR entry has the boot indicator 0x80",
-                )],
-            ),
-            None,
-        );
-    };
+fn bios(
+    image: &Image,
+    active: &Partition,
+    volume: Result<&Volume, vhdlint_filesystems::image::ImageError>,
+    opts: &GatherOptions,
+) -> (GenerationFact, Option<BootFacts>) {
     let n = active.index;
-    let volume = match image.volume(n) {
+    let volume = match volume {
         Ok(v) => v,
         Err(e) => {
             return (

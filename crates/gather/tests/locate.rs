@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use vhdlint_registry::{open_hive_file, open_hive_in, HiveOptions, LogSlot};
+use vhdlint_gather::{open_hive_file, open_hive_in};
+use vhdlint_registry::{HiveOptions, LogSlot};
 
 #[test]
 fn logs_beside_a_hive_file_are_found_and_replayed_unless_disabled() {

@@ -1,5 +1,9 @@
 //! Opening a hive where it lies — a file on this machine, or a file inside an image's volume —
-//! together with the transaction logs beside it (`.LOG`, `.LOG1`, `.LOG2`, any case).
+//! together with the transaction logs beside it (`.LOG`, `.LOG1`, `.LOG2`, any case), and a
+//! hive of an image by its registry name (`HKLM\SYSTEM`, `HKLM\BCD`, `HKU\<user>`).
+//!
+//! Moved here from `vhdlint-registry`, which reads a hive it is given and knows nothing of
+//! images; the BCD store is the one [`crate::layout::boot_volume`] decides, as `check` reads.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -7,7 +11,9 @@ use std::sync::Arc;
 use vhdlint_container::{FileSource, ReadAt};
 use vhdlint_filesystems::{FileData, FileSystem, FsError};
 
-use crate::{Hive, HiveLogs, HiveOptions, RegistryError};
+use vhdlint_registry::{Hive, HiveLogs, HiveOptions, RegistryError};
+
+use crate::layout::{boot_volume, windows_volume, BootChoice};
 
 /// Why a hive file could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -114,7 +120,9 @@ pub fn open_hive_in(
 pub enum HiveName {
     /// `HKLM\SYSTEM`, `HKLM\SOFTWARE`, `HKLM\SECURITY`, `HKLM\SAM`: `Windows\System32\config\<NAME>`.
     Config(&'static str),
-    /// `HKLM\BCD` (or `HKLM\BCD00000000`): the ESP's `EFI\Microsoft\Boot\BCD`, else `Boot\BCD`.
+    /// `HKLM\BCD` (or `HKLM\BCD00000000`): the boot volume's store
+    /// ([`crate::layout::boot_volume`]): the ESP's `EFI\Microsoft\Boot\BCD` on a GPT disk, the
+    /// active partition's `Boot\BCD` on an MBR disk.
     Bcd,
     /// `HKU\.DEFAULT`: `Windows\System32\config\DEFAULT`.
     DefaultUser,
@@ -170,7 +178,7 @@ pub struct HiveLocation {
 }
 
 /// Opens the hive `name` inside an image: the Windows volume's `config` hives and user
-/// profiles, the ESP's (or the system partition's) BCD store.
+/// profiles, the boot volume's BCD store ([`crate::layout::boot_volume`]).
 pub fn open_image_hive(
     image: &vhdlint_filesystems::image::Image,
     name: &HiveName,
@@ -178,7 +186,7 @@ pub fn open_image_hive(
 ) -> Result<(Hive, HiveLocation), ImageHiveError> {
     use vhdlint_filesystems::image::Volume;
     let windows = || {
-        image.windows_volume().ok_or_else(|| {
+        windows_volume(image).ok_or_else(|| {
             ImageHiveError::NotFound(
                 "no Windows volume (Windows\\System32\\config) in the image".into(),
             )
@@ -202,28 +210,24 @@ pub fn open_image_hive(
         HiveName::DefaultUser => open_on(windows()?, "Windows/System32/config/DEFAULT".into()),
         HiveName::User(user) => open_on(windows()?, format!("Users/{user}/NTUSER.DAT")),
         HiveName::Bcd => {
-            if let Some(esp) = image.esp() {
-                return open_on(esp, "EFI/Microsoft/Boot/BCD".into());
+            let boot = boot_volume(image);
+            match (&boot, boot.paths()) {
+                (BootChoice::Uefi(volume), Some((_, bcd))) => open_on(volume, bcd_path(bcd)),
+                (BootChoice::Bios(_, volume), Some((_, bcd))) => match volume {
+                    Ok(volume) => open_on(volume, bcd_path(bcd)),
+                    Err(e) => Err(ImageHiveError::Image(e.to_string())),
+                },
+                _ => Err(ImageHiveError::NotFound(
+                    boot.missing().unwrap_or("no BCD store").to_owned(),
+                )),
             }
-            // BIOS boot: Boot\BCD on the active partition, else on the Windows volume.
-            let active = image
-                .volumes()
-                .iter()
-                .find(|v| v.partition.as_ref().is_some_and(|p| p.active));
-            let mut last = None;
-            for volume in active.into_iter().chain(image.windows_volume()) {
-                match open_on(volume, "Boot/BCD".into()) {
-                    Ok(found) => return Ok(found),
-                    Err(e) => last = Some(e),
-                }
-            }
-            Err(last.unwrap_or_else(|| {
-                ImageHiveError::NotFound(
-                    "no BCD store: no EFI system partition, no Boot\\BCD".into(),
-                )
-            }))
         }
     }
+}
+
+/// A BCD volume path as `reg` and `inspect` have always shown it (`EFI/Microsoft/Boot/BCD`).
+fn bcd_path(path: &str) -> String {
+    path.trim_start_matches('\\').replace('\\', "/")
 }
 
 /// Why a hive could not be opened inside an image.
@@ -239,6 +243,39 @@ pub enum ImageHiveError {
     /// The file is missing or its bytes are not a readable hive.
     #[error(transparent)]
     File(#[from] HiveFileError),
+}
+
+/// True when the file at `path` starts with the hive signature `regf` (`reg` takes such a file
+/// as a standalone hive, anything else as an image).
+pub fn is_hive_file(path: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut sig = [0u8; 4];
+    let mut f = std::fs::File::open(path)?;
+    Ok(f.read_exact(&mut sig).is_ok() && &sig == b"regf")
+}
+
+/// `HKLM\SYSTEM\Select` given for a standalone SYSTEM file means `Select`.
+pub fn strip_root(key: &str) -> String {
+    let parts: Vec<&str> = key.split(['\\', '/']).filter(|p| !p.is_empty()).collect();
+    let rooted = parts.first().is_some_and(|r| {
+        ["HKLM", "HKEY_LOCAL_MACHINE", "HKU", "HKEY_USERS"]
+            .iter()
+            .any(|x| r.eq_ignore_ascii_case(x))
+    });
+    parts
+        .get(if rooted { 2 } else { 0 }..)
+        .unwrap_or_default()
+        .join("\\")
+}
+
+/// The root and hive of a registry path as the user wrote them (`HKLM\SYSTEM` of
+/// `hklm/SYSTEM/Select` is `hklm\SYSTEM`), to show the key found under that name.
+pub fn key_prefix(key: &str) -> String {
+    key.split(['\\', '/'])
+        .filter(|p| !p.is_empty())
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\\")
 }
 
 #[cfg(test)]
@@ -273,5 +310,16 @@ mod tests {
         assert!(split_registry_path(r"HKLM\HARDWARE").is_err());
         assert!(split_registry_path(r"HKCU\Software").is_err());
         assert!(split_registry_path("").is_err());
+    }
+
+    #[test]
+    fn standalone_keys_drop_an_hklm_prefix() {
+        assert_eq!(strip_root(r"HKLM\SYSTEM\Select"), "Select");
+        assert_eq!(strip_root(r"\Select\"), "Select");
+        assert_eq!(
+            strip_root(r"ControlSet001\Control"),
+            r"ControlSet001\Control"
+        );
+        assert_eq!(strip_root(""), "");
     }
 }

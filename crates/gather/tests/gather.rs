@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 use vhdlint_facts::{
-    gather, gather_path, ContainerFormat, DiskType, Evidence, GatherOptions, Generation,
-    ImageFacts, PartitionKind, PartitionScheme, ProblemKind, ReservedStorage, WindowsFacts,
-    IMAGE_STATE_GENERALIZED_OOBE,
+    ContainerFormat, DiskType, Evidence, Generation, ImageFacts, PartitionKind, PartitionScheme,
+    ProblemKind, ReservedStorage, WindowsFacts, IMAGE_STATE_GENERALIZED_OOBE,
 };
 use vhdlint_filesystems::image::Image;
+use vhdlint_gather::{gather, gather_path, GatherOptions};
 use vhdlint_policy::{evaluate, Date, Options, Profile, Severity};
 
 /// Path of fixture image `name` (decompressed into the cache).
@@ -527,7 +527,7 @@ fn zeroed_ntfs_boot_sector_gives_problems() {
     let src = image("gold.raw.xz");
     let start = {
         let img = Image::open(&src).unwrap();
-        let v = img.windows_volume().expect("gold has a Windows volume");
+        let v = vhdlint_gather::windows_volume(&img).expect("gold has a Windows volume");
         v.partition.as_ref().unwrap().start_offset
     };
     let dest = scratch_copy(&src, "facts-zeroed-boot", "gold.raw");

@@ -12,9 +12,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use vhdlint_facts::gather::hives::{hive_facts, open_windows_hives};
-use vhdlint_facts::{GatherOptions, ProblemKind};
+use vhdlint_facts::ProblemKind;
 use vhdlint_filesystems::{DirEntry, FileData, FileSystem, FsError, FsKind, ReadAt};
+use vhdlint_gather::hives::{hive_facts, open_windows_hives};
+use vhdlint_gather::GatherOptions;
 
 /// Files by lower-case `\`-separated path.
 struct MemFs(HashMap<String, Arc<Vec<u8>>>);

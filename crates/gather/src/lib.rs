@@ -1,4 +1,11 @@
-//! The fact gatherer: opens a Windows VM disk image offline and fills one [`ImageFacts`].
+//! The fact gatherer: opens a Windows VM disk image offline and fills one [`ImageFacts`] of the
+//! model in `vhdlint-facts`.
+//!
+//! This crate is the one place that knows the Windows image layout ([`layout`]: the Windows
+//! volume, the EFI system partition, the boot volume and its BCD store; [`hives`]: the
+//! `config` hives; [`files`]: `State.ini`, Panther; [`locate`]: a hive in an image by its
+//! registry name, and the logs beside a hive). `vhdlint inspect`, `reg` and `check` all go
+//! through it, so they read the same BCD store of an image.
 //!
 //! It walks container → partition table → volumes → files and registry hives, reading only what
 //! it needs: it stats or opens the specific files and registry keys/values named in
@@ -22,25 +29,39 @@
 //! | files | [`files`], [`unattend`] | `State.ini`, `Sysprep_succeeded.tag`, answer files, plugin folder |
 //! | boot | [`boot`] | `generation`, `boot` (ESP, BCD) |
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 pub mod boot;
 pub mod container;
 pub mod files;
 pub mod hives;
+pub mod layout;
+pub mod locate;
 pub mod security;
 pub mod software;
 pub mod system;
 pub mod unattend;
 
+// The model's modules under their old paths (`crate::model::…`): the step modules moved here
+// from `vhdlint-facts` unchanged.
+pub(crate) use vhdlint_facts::{evidence, model};
+
 use std::path::Path;
 use std::sync::Arc;
 
-use vhdlint_container::ContainerError;
+use vhdlint_container::{Container, ContainerError};
 use vhdlint_filesystems::image::{Image, ImageError, Volume};
 use vhdlint_filesystems::{detect, Detected, FsError};
 use vhdlint_volumes::PartitionKind as VolKind;
 
-use crate::evidence::{Evidence, Fact};
-use crate::model::{ImageFacts, Problem, ProblemKind, WindowsFacts};
+use vhdlint_facts::{Evidence, Fact, ImageFacts, Problem, ProblemKind, WindowsFacts};
+
+pub use layout::{boot_volume, default_volume, esp, windows_volume, BootChoice};
+pub use locate::{
+    open_hive_file, open_hive_in, open_image_hive, split_registry_path, HiveFileError,
+    HiveLocation, HiveName, ImageHiveError,
+};
 
 /// How to gather.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +88,7 @@ pub fn gather(image: &Image, opts: &GatherOptions) -> ImageFacts {
     let partitions = container::partition_facts(image.partitions());
 
     // The Windows volume search mounts data volumes in table order until one holds Windows.
-    let windows_volume = image.windows_volume();
+    let windows_volume = layout::windows_volume(image);
     scan_volumes(image, windows_volume.is_none(), &mut problems);
     let windows = match windows_volume {
         Some(volume) => gather_windows(volume, opts, &mut problems),
@@ -95,31 +116,37 @@ pub fn gather(image: &Image, opts: &GatherOptions) -> ImageFacts {
 /// `Ok(ImageFacts { problems: [Container …], .. })`, and a corrupt partition table gives the
 /// container facts plus a `PartitionTable` problem.
 pub fn gather_path(path: &Path, opts: &GatherOptions) -> Result<ImageFacts, ContainerError> {
-    let container = match vhdlint_container::open(path) {
-        Ok(c) => Arc::new(c),
-        Err(e) if e.is_os_error() => return Err(e),
-        Err(e) => {
-            return Ok(ImageFacts {
-                problems: vec![Problem {
-                    kind: ProblemKind::Container,
-                    message: e.to_string(),
-                    evidence: vec![Evidence::file(None, path.display().to_string())],
-                }],
-                ..ImageFacts::default()
-            })
-        }
-    };
-    match Image::from_container(Arc::clone(&container)) {
-        Ok(image) => Ok(gather(&image, opts)),
-        Err(e) => Ok(facts_without_partitions(&container, &e)),
+    match vhdlint_container::open(path) {
+        Ok(c) => Ok(gather_container(&Arc::new(c), opts)),
+        Err(e) if e.is_os_error() => Err(e),
+        Err(e) => Ok(unreadable_container(path, &e)),
+    }
+}
+
+/// Gathers the facts of an opened container: its partition table, then [`gather`]; a corrupt
+/// partition table gives the container facts plus a `PartitionTable` problem.
+pub fn gather_container(container: &Arc<Container>, opts: &GatherOptions) -> ImageFacts {
+    match Image::from_container(Arc::clone(container)) {
+        Ok(image) => gather(&image, opts),
+        Err(e) => facts_without_partitions(container, &e),
+    }
+}
+
+/// The facts of the file at `path` whose container could not be read (`e`, not an OS error):
+/// one `Container` problem.
+pub fn unreadable_container(path: &Path, e: &ContainerError) -> ImageFacts {
+    ImageFacts {
+        problems: vec![Problem {
+            kind: ProblemKind::Container,
+            message: e.to_string(),
+            evidence: vec![Evidence::file(None, path.display().to_string())],
+        }],
+        ..ImageFacts::default()
     }
 }
 
 /// The facts of a container whose partition table could not be read.
-fn facts_without_partitions(
-    container: &vhdlint_container::Container,
-    e: &ImageError,
-) -> ImageFacts {
+fn facts_without_partitions(container: &Container, e: &ImageError) -> ImageFacts {
     let kind = match e {
         ImageError::Container(_) => ProblemKind::Container,
         _ => ProblemKind::PartitionTable,
@@ -242,11 +269,7 @@ fn no_windows_volume(image: &Image) -> Problem {
     let searched: Vec<String> = image
         .volumes()
         .iter()
-        .filter(|v| {
-            v.partition
-                .as_ref()
-                .is_none_or(|p| p.kind != VolKind::EfiSystem)
-        })
+        .filter(|v| !layout::is_esp(v))
         .map(Volume::describe)
         .collect();
     let message = if searched.is_empty() {

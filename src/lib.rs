@@ -1,0 +1,199 @@
+//! vhdlint as a library: the whole pipeline behind one entry per command.
+//!
+//! container → volumes → filesystems → registry → gather (into the `vhdlint-facts` model) →
+//! policy → report. [`check`] is `vhdlint check` on one image, [`check_source`] the same on bytes
+//! already in memory (the whole-pipeline fuzz target, the hostile sweep), [`inspect`] is
+//! `vhdlint inspect`. The binary only parses arguments, calls these and prints what
+//! `vhdlint-report` renders; tests and benches call the same functions.
+//!
+//! ```no_run
+//! use vhdlint::{check, Options};
+//! use vhdlint_policy::{Date, Profile};
+//! let policy = vhdlint_policy::Options::new(Profile::Windows365, Date::parse("2026-12-01")?);
+//! let doc = check(std::path::Path::new("golden.vhdx"), &Options::new(policy))?;
+//! println!("{}", if doc.passed { "PASS" } else { "FAIL" });
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[doc(hidden)]
+pub mod fuzzing;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use vhdlint_container::{open_source, Container, ContainerError, NoParents, ReadAt, ReadStats};
+use vhdlint_facts::ImageFacts;
+use vhdlint_filesystems::image::Image;
+pub use vhdlint_gather::GatherOptions;
+use vhdlint_gather::{gather_container, open_image_hive, unreadable_container, HiveName};
+use vhdlint_policy::evaluate;
+use vhdlint_registry::{BcdStore, HiveOptions};
+use vhdlint_report::check::{CheckJson, StatsJson};
+use vhdlint_report::registry::BcdJson;
+use vhdlint_report::volumes::PartitionsJson;
+use vhdlint_report::wire::{ContainerJson, ErrorJson, InspectJson, SCHEMA_VERSION};
+
+/// How to check an image.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Profile, date, limits, strictness.
+    pub policy: vhdlint_policy::Options,
+    /// Log replay.
+    pub gather: GatherOptions,
+    /// Record the reads and time the check took ([`CheckJson::stats`]).
+    pub stats: bool,
+}
+
+impl Options {
+    /// `policy`, logs replayed, no statistics.
+    pub fn new(policy: vhdlint_policy::Options) -> Self {
+        Options {
+            policy,
+            gather: GatherOptions::default(),
+            stats: false,
+        }
+    }
+}
+
+/// Checks the image at `path`: opens it read-only (once), gathers its facts, judges them and
+/// assembles the `check` document.
+///
+/// `Err` only when the operating system will not open or read the file; a corrupt container
+/// or partition table is a document whose facts hold the problem (a failed image).
+pub fn check(path: &Path, options: &Options) -> Result<CheckJson, ContainerError> {
+    let started = Instant::now();
+    let (facts, counts) = match vhdlint_container::open(path) {
+        Ok(c) => {
+            let container = Arc::new(c);
+            let facts = gather_container(&container, &options.gather);
+            (facts, container.file_stats())
+        }
+        Err(e) if e.is_os_error() => return Err(e),
+        Err(e) => (unreadable_container(path, &e), ReadStats::default()),
+    };
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(finish(
+        &path.display().to_string(),
+        &name,
+        facts,
+        options,
+        options.stats.then_some((counts, started)),
+    ))
+}
+
+/// Checks an image whose bytes are `source` (format detected from content, no parent disks),
+/// named `name` in the document. Never fails: what cannot be read is a problem in the facts.
+pub fn check_source(name: &str, source: Arc<dyn ReadAt>, options: &Options) -> CheckJson {
+    let started = Instant::now();
+    let (facts, counts) = match open_source(source, &mut NoParents) {
+        Ok(c) => {
+            let container = Arc::new(c);
+            let facts = gather_container(&container, &options.gather);
+            (facts, container.file_stats())
+        }
+        Err(e) => (
+            unreadable_container(Path::new(name), &e),
+            ReadStats::default(),
+        ),
+    };
+    finish(
+        name,
+        name,
+        facts,
+        options,
+        options.stats.then_some((counts, started)),
+    )
+}
+
+/// Judges the facts and assembles the document.
+fn finish(
+    image: &str,
+    name: &str,
+    facts: ImageFacts,
+    options: &Options,
+    stats: Option<(ReadStats, Instant)>,
+) -> CheckJson {
+    let evaluation = evaluate(&facts, &options.policy);
+    let stats = stats.map(|(c, started)| StatsJson {
+        reads: c.calls,
+        bytes: c.bytes,
+        millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    });
+    CheckJson::new(image, name, facts, evaluation, stats)
+}
+
+/// What `inspect` found.
+#[derive(Debug)]
+pub struct Inspected {
+    /// The document.
+    pub doc: InspectJson,
+    /// True when the container or the partition table could not be read (exit 1).
+    pub failed: bool,
+    /// The reads made of the image files.
+    pub stats: Option<ReadStats>,
+}
+
+/// `inspect`: the container, the partition table, and the default entry of the BCD store the
+/// image boots from (the same store `check` judges: `vhdlint_gather::layout::boot_volume`).
+///
+/// `Err` only when the operating system will not open or read the file.
+pub fn inspect(path: &Path) -> Result<Inspected, ContainerError> {
+    let mut failed = false;
+    let mut error = None;
+    let mut container = None;
+    let mut partitions = None;
+    let mut bcd = None;
+    let mut stats = None;
+    match vhdlint_container::open(path) {
+        Ok(c) => {
+            container = Some(ContainerJson::from(c.info()));
+            let c: Arc<Container> = Arc::new(c);
+            match Image::from_container(c.clone()) {
+                Ok(img) => {
+                    partitions = Some(PartitionsJson::from(img.partitions()));
+                    bcd = bcd_summary(&img);
+                }
+                Err(e) => {
+                    failed = true;
+                    error = Some(ErrorJson {
+                        message: e.to_string(),
+                    });
+                }
+            }
+            stats = Some(c.file_stats());
+        }
+        Err(e) if e.is_os_error() => return Err(e),
+        Err(e) => {
+            failed = true;
+            error = Some(ErrorJson {
+                message: e.to_string(),
+            });
+        }
+    }
+    Ok(Inspected {
+        doc: InspectJson {
+            schema_version: SCHEMA_VERSION,
+            path: path.display().to_string(),
+            container,
+            partitions,
+            bcd,
+            error,
+        },
+        failed,
+        stats,
+    })
+}
+
+/// The BCD store's default entry, when the image's boot volume holds a readable store.
+fn bcd_summary(img: &Image) -> Option<BcdJson> {
+    let (hive, at) = open_image_hive(img, &HiveName::Bcd, HiveOptions::default()).ok()?;
+    let store = BcdStore::read(&hive).ok()?;
+    Some(BcdJson::new(&store, at.partition, &at.path))
+}

@@ -14,6 +14,7 @@ use std::process::{Command, Output};
 
 use vhdlint_testkit::testdata_file;
 
+mod boot;
 mod check;
 mod container;
 mod files;

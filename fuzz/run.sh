@@ -41,6 +41,9 @@ seeds_of() {
     registry_hive | registry_log) echo "../testdata/hives/*.xz |hives bcd" ;;
     bcd) echo "../testdata/hives/bcd-fixture.hive.xz |bcd" ;;
     pipeline) echo "|" ;; # compact seeds below
+    unattend) echo "../testdata/images/stale-unattend.xml |" ;;
+    text | state_ini) echo "../testdata/images/stale-unattend.xml |" ;; # + State.ini below
+    sid) echo "|" ;; # the domain-joined fixture's SID values below
     *) echo "|" ;;
   esac
 }
@@ -54,6 +57,8 @@ max_len_of() {
     container | vhd | vhdx) echo $((8 << 20)) ;;
     volumes) echo $((1 << 20)) ;;
     registry_hive | registry_log | bcd) echo $((2 << 20)) ;;
+    unattend | text | state_ini) echo $((64 << 10)) ;;
+    sid) echo 4096 ;;
     *) echo $((16 << 20)) ;;
   esac
 }
@@ -77,6 +82,15 @@ for target in "${targets[@]}"; do
       while IFS= read -r f; do seed "$f" "$seeds"; done < <(find "$corpus/$sub" -type f ! -name '*.md')
     done
   fi
+  case "$target" in
+    text | state_ini) # State.ini as Windows writes it (UTF-16LE, BOM, CRLF), as generate.sh does
+      { printf '\xff\xfe'; printf '[State]\r\nImageState=IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE\r\n' |
+        iconv -f ASCII -t UTF-16LE; } >"$seeds/State.ini" ;;
+    sid) # PolPrDmS and PolPrDmN of testdata/images/overrides/domain-joined.security.reg
+      awk '/^@=hex\(0\):/{sub(/^@=hex\(0\):/, ""); gsub(/[,\r]/, ""); print}' \
+        ../testdata/images/overrides/domain-joined.security.reg |
+        { n=0; while read -r hex; do n=$((n + 1)); echo "$hex" | xxd -r -p >"$seeds/security-$n.bin"; done; } ;;
+  esac
   if [ "$target" = pipeline ]; then
     # The whole-image fixtures are 56–128 MiB, far too big for libFuzzer; a test writes a
     # ~400 KiB dynamic VHD holding only the blocks `check` reads of testdata/images/gold.raw

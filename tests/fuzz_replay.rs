@@ -10,7 +10,7 @@ use vhdlint_container::fuzzing::{exercise, Entry};
 type Target = (&'static str, fn(&[u8]));
 
 /// Every fuzz target.
-const TARGETS: [Target; 9] = [
+const TARGETS: [Target; 13] = [
     ("container", |d| exercise(Entry::Detect, d)),
     ("vhd", |d| exercise(Entry::Vhd, d)),
     ("vhdx", |d| exercise(Entry::Vhdx, d)),
@@ -23,6 +23,10 @@ const TARGETS: [Target; 9] = [
     ),
     ("bcd", vhdlint_registry::fuzzing::exercise_bcd),
     ("pipeline", vhdlint::fuzzing::exercise_pipeline),
+    ("unattend", vhdlint_gather::fuzzing::exercise_unattend),
+    ("text", vhdlint_gather::fuzzing::exercise_text),
+    ("state_ini", vhdlint_gather::fuzzing::exercise_state_ini),
+    ("sid", vhdlint_gather::fuzzing::exercise_sid),
 ];
 
 #[test]
@@ -97,6 +101,7 @@ fn fixtures_go_through_every_entry_point_without_panicking() {
         "volumes/gpt-windows.img.xz",
         "hives/fixture.hive.xz",
         "hives/bcd-fixture.hive.xz",
+        "images/stale-unattend.xml",
     ];
     for seed in seeds {
         let bytes = std::fs::read(vhdlint_testkit::testdata_file(seed)).unwrap();

@@ -35,6 +35,8 @@
 pub mod boot;
 pub mod container;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hives;
 pub mod layout;
 pub mod locate;

@@ -78,7 +78,7 @@ pub fn answer_files(
 }
 
 /// `C:\Windows\x.xml`, `%SystemRoot%\x.xml` → `\Windows\x.xml`.
-fn normalize(value: &str) -> String {
+pub(crate) fn normalize(value: &str) -> String {
     let v = value.trim().trim_matches('"');
     let lower = v.to_ascii_lowercase();
     let rest = ["%systemroot%", "%windir%"]

@@ -154,6 +154,11 @@ pub fn human(bytes: u64) -> String {
     }
 }
 
+/// The reads a command made, as `--stats` prints them to stderr.
+pub fn read_stats(s: vhdlint_container::ReadStats) -> String {
+    format!("reads: {} calls, {} bytes\n", s.calls, s.bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,9 +169,4 @@ mod tests {
         assert_eq!(human(10 << 20), "10.00 MiB");
         assert_eq!(human(136365211648), "127.00 GiB");
     }
-}
-
-/// The reads a command made, as `--stats` prints them to stderr.
-pub fn read_stats(s: vhdlint_container::ReadStats) -> String {
-    format!("reads: {} calls, {} bytes\n", s.calls, s.bytes)
 }

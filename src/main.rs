@@ -373,7 +373,11 @@ fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Out
         hash::hash_file(image).with_context(|| format!("cannot hash {}", image.display()))?
     };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}  {}", digest.to_hex(), image.display())?;
+    write!(
+        out,
+        "{}",
+        vhdlint_report::text::hash_line(&digest.to_hex(), &image.display().to_string())
+    )?;
     Ok(Outcome::Ok)
 }
 

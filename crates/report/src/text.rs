@@ -154,6 +154,11 @@ pub fn human(bytes: u64) -> String {
     }
 }
 
+/// A digest as `hash` prints it: b3sum's `HEX  PATH` line.
+pub fn hash_line(hex: &str, path: &str) -> String {
+    format!("{hex}  {path}\n")
+}
+
 /// The reads a command made, as `--stats` prints them to stderr.
 pub fn read_stats(s: vhdlint_container::ReadStats) -> String {
     format!("reads: {} calls, {} bytes\n", s.calls, s.bytes)

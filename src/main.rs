@@ -72,9 +72,9 @@ enum Command {
     },
     /// List the rules: id, name, level per profile, Graph error code, title.
     Rules {
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-        format: OutputFormat,
+        /// Output format (`markdown`: the README's table).
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
     },
     /// Show what the image holds: container (format, sizes, parent, diagnostics) and partitions.
     Inspect {
@@ -169,6 +169,14 @@ enum OutputFormat {
     Json,
 }
 
+/// `vhdlint rules --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
 /// How a command ended.
 enum Outcome {
     /// The image was read / passed.
@@ -246,7 +254,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             format,
             stats,
         }),
-        Command::Rules { format } => rules(format == OutputFormat::Json),
+        Command::Rules { format } => rules(format),
         Command::Inspect {
             image,
             format,
@@ -372,42 +380,15 @@ fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Ou
     Ok(outcome)
 }
 
-/// `vhdlint rules`: the registry as declared, for people or as JSON.
-fn rules(json: bool) -> anyhow::Result<Outcome> {
-    let metas: Vec<&vhdlint_policy::RuleMeta> =
-        vhdlint_policy::RULES.iter().map(|r| r.meta()).collect();
-    let mut out = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, &metas)?;
-        writeln!(out)?;
-        return Ok(Outcome::Ok);
-    }
-    let level = |l: vhdlint_policy::Level| match l {
-        vhdlint_policy::Level::Error => "error",
-        vhdlint_policy::Level::Warning => "warning",
-        vhdlint_policy::Level::Info => "info",
-        vhdlint_policy::Level::Allowed => "allowed",
+/// `vhdlint rules`: the registry as declared, for people, as JSON or as the README's Markdown.
+fn rules(format: RulesFormat) -> anyhow::Result<Outcome> {
+    use vhdlint_policy::listing;
+    let text = match format {
+        RulesFormat::Text => listing::text(),
+        RulesFormat::Json => listing::json()? + "\n",
+        RulesFormat::Markdown => listing::markdown(),
     };
-    writeln!(
-        out,
-        "{:<7} {:<34} {:<8} {:<8} {:<8} {:<37} title",
-        "id", "name", "w365", "devbox", "avd", "errorCode"
-    )?;
-    for m in metas {
-        writeln!(
-            out,
-            "{:<7} {:<34} {:<8} {:<8} {:<8} {:<37} {}",
-            m.id,
-            m.name,
-            level(m.levels.windows365),
-            level(m.levels.devbox),
-            level(m.levels.avd),
-            m.graph_code
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| "-".into()),
-            m.title
-        )?;
-    }
+    std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(Outcome::Ok)
 }
 

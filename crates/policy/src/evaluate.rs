@@ -5,7 +5,7 @@ use vhdlint_facts::ImageFacts;
 
 use crate::date::Date;
 use crate::graph::{GraphErrorCode, ImageStatus, OsStatus};
-use crate::rule::{Finding, Options, Profile, Severity};
+use crate::rule::{Finding, Options, Profile, RuleKind, Severity};
 use crate::rules::RULES;
 use crate::servicing::{Servicing, ServicingTable};
 
@@ -95,10 +95,11 @@ pub fn os_servicing(
     }
 }
 
-/// Runs every rule of [`RULES`] for `options.profile` and derives the Graph outcome.
+/// Runs every `check` rule of [`RULES`] for `options.profile` and derives the Graph outcome.
 pub fn evaluate(facts: &ImageFacts, options: &Options) -> Evaluation {
     let findings: Vec<Finding> = RULES
         .iter()
+        .filter(|rule| matches!(rule.kind, RuleKind::Check { .. }))
         .flat_map(|rule| rule.check(facts, options))
         .collect();
     let has_error = findings.iter().any(|f| f.severity == Severity::Error);

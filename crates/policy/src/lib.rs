@@ -40,6 +40,7 @@ pub mod evaluate;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod graph;
+pub mod listing;
 pub mod rule;
 pub mod rules;
 pub mod servicing;
@@ -51,9 +52,12 @@ pub use evaluate::{
     ERROR_CODE_PRECEDENCE,
 };
 pub use graph::{GraphErrorCode, ImageStatus, OsStatus};
+#[allow(deprecated)]
+pub use rule::RuleMeta;
 pub use rule::{
-    Finding, Hit, Level, Levels, Options, Profile, Rule, RuleMeta, Severity, DEFAULT_MAX_OS_DISK_GB,
+    AuditSeverity, Finding, Hit, HitsFn, Level, Levels, Options, Profile, Rule, RuleKind,
+    Severity, DEFAULT_MAX_OS_DISK_GB,
 };
-pub use rules::{minimum_windows_10_build, rule, RETIRED_IDS, RULES};
+pub use rules::{minimum_windows_10_build, rule, RuleId, RETIRED_IDS, RULES};
 pub use servicing::{lookup, Servicing, ServicingChannel, ServicingTable, EMBEDDED_TABLE};
 pub use vhdlint_facts::{Evidence, ImageFacts};

@@ -55,8 +55,8 @@ pub use graph::{GraphErrorCode, ImageStatus, OsStatus};
 #[allow(deprecated)]
 pub use rule::RuleMeta;
 pub use rule::{
-    AuditSeverity, Finding, Hit, HitsFn, Level, Levels, Options, Profile, Rule, RuleKind,
-    Severity, DEFAULT_MAX_OS_DISK_GB,
+    AuditSeverity, Finding, Hit, HitsFn, Level, Levels, Options, Profile, Rule, RuleKind, Severity,
+    DEFAULT_MAX_OS_DISK_GB,
 };
 pub use rules::{minimum_windows_10_build, rule, RuleId, RETIRED_IDS, RULES};
 pub use servicing::{lookup, Servicing, ServicingChannel, ServicingTable, EMBEDDED_TABLE};

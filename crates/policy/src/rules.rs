@@ -17,8 +17,7 @@
 use vhdlint_facts::{
     ContainerFacts, ContainerFormat, DiskType, EditionClass, Evidence, Fact, Generation,
     ImageFacts, OsFamily, PartitionFacts, PartitionKind, ProblemKind, ReservedStorage,
-    WindowsFacts, FIRST_WINDOWS_11_BUILD, GIB, IMAGE_STATE_GENERALIZED_OOBE, MIB,
-    VHD_FOOTER_SIZE,
+    WindowsFacts, FIRST_WINDOWS_11_BUILD, GIB, IMAGE_STATE_GENERALIZED_OOBE, MIB, VHD_FOOTER_SIZE,
 };
 
 use crate::evaluate::os_servicing;
@@ -968,6 +967,10 @@ pub fn partitions(facts: &ImageFacts, f: impl FnOnce(&PartitionFacts) -> Vec<Hit
 /// A hit when a yes/no fact is true: `message`, with the fact's evidence (or `name = true` as
 /// derived evidence when the gatherer recorded none).
 pub fn flag(fact: &Fact<bool>, message: &str, name: &str) -> Option<Hit> {
-    fact.value
-        .then(|| Hit::new(message, or_derived(&fact.evidence, format!("{name} = true"))))
+    fact.value.then(|| {
+        Hit::new(
+            message,
+            or_derived(&fact.evidence, format!("{name} = true")),
+        )
+    })
 }

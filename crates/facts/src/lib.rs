@@ -40,7 +40,7 @@ pub mod gather;
 pub mod identity;
 pub mod model;
 
-pub use evidence::{Evidence, Fact};
+pub use evidence::{Evidence, Fact, Reason};
 pub use gather::{gather, gather_path, GatherOptions};
 pub use identity::{
     classify_edition, client_version_label, os_identity, EditionClass, OsFamily, OsIdentity,
@@ -48,7 +48,7 @@ pub use identity::{
 };
 pub use model::{
     AnswerFile, BootFacts, ContainerDiagnostic, ContainerFacts, ContainerFormat, DiskType,
-    Generation, GenerationFact, HiveFacts, ImageFacts, PartitionEntry, PartitionFacts,
+    Generation, GenerationFact, HiveFacts, ImageFacts, ImageState, PartitionEntry, PartitionFacts,
     PartitionKind, PartitionScheme, Problem, ProblemKind, ReservedStorage, WindowsFacts, GIB,
     IMAGE_STATE_GENERALIZED_OOBE, MIB, VHD_FOOTER_SIZE,
 };

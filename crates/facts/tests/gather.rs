@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value as Json;
 use vhdlint_facts::{
     gather, gather_path, ContainerFormat, DiskType, Evidence, GatherOptions, Generation,
-    ImageFacts, PartitionKind, PartitionScheme, ProblemKind, ReservedStorage, WindowsFacts,
-    IMAGE_STATE_GENERALIZED_OOBE,
+    ImageFacts, ImageState, PartitionKind, PartitionScheme, ProblemKind, ReservedStorage,
+    WindowsFacts,
 };
 use vhdlint_filesystems::image::Image;
 use vhdlint_policy::{evaluate, Date, Options, Profile, RuleId, Severity};
@@ -173,8 +173,8 @@ fn assert_gold(f: &ImageFacts) {
     assert_eq!(w.version_label.value.as_deref(), Some("23H2"));
     assert!(!w.multi_session.value);
     assert_eq!(
-        w.image_state.value.as_deref(),
-        Some(IMAGE_STATE_GENERALIZED_OOBE)
+        w.image_state.value,
+        Some(ImageState::GeneralizeResealToOobe)
     );
     assert!(w.generalized.value, "{:#?}", w.generalized.evidence);
     assert!(!w.azure_ad_joined.value);
@@ -322,7 +322,7 @@ fn gathering_is_lazy() {
 fn not_generalized() {
     let f = facts("not-generalized.vhdx.xz");
     let w = windows(&f);
-    assert_eq!(w.image_state.value.as_deref(), Some("IMAGE_STATE_COMPLETE"));
+    assert_eq!(w.image_state.value, Some(ImageState::Complete));
     assert!(!w.generalized.value);
 }
 

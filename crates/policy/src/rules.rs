@@ -16,7 +16,7 @@
 
 use vhdlint_facts::{
     ContainerFacts, ContainerFormat, DiskType, EditionClass, Evidence, Fact, Generation,
-    ImageFacts, OsFamily, PartitionFacts, PartitionKind, ProblemKind, ReservedStorage,
+    ImageFacts, ImageState, OsFamily, PartitionFacts, PartitionKind, ProblemKind, ReservedStorage,
     WindowsFacts, FIRST_WINDOWS_11_BUILD, GIB, IMAGE_STATE_GENERALIZED_OOBE, MIB, VHD_FOOTER_SIZE,
 };
 
@@ -409,10 +409,9 @@ rules! {
                       Evaluation or Server.",
         references: &[W365_DOC, DEVBOX_DOC, AVD_DOC],
         hits: |facts, _| windows(facts, |w| {
-            let id = w.identity();
-            let name = id.os_name.as_deref().unwrap_or("unknown Windows");
+            let name = w.os_name.value.as_deref().unwrap_or("unknown Windows");
             let edition = w.edition_id.value.as_deref().unwrap_or("(absent)");
-            let message = match id.family {
+            let message = match w.os_family.value {
                 OsFamily::WindowsServer => Some(format!(
                     "{name} is Windows Server, not a Windows 10/11 client (EditionID {edition})."
                 )),
@@ -425,7 +424,7 @@ rules! {
                         .map_or_else(|| "(absent)".to_owned(), |b| b.to_string())
                 )),
                 OsFamily::Windows10 | OsFamily::Windows11 => {
-                    let why = match id.edition {
+                    let why = match w.edition_class.value {
                         EditionClass::Enterprise | EditionClass::MultiSession => None,
                         EditionClass::EnterpriseN => Some("N editions are not supported"),
                         EditionClass::EnterpriseG => Some("Enterprise G is not supported"),
@@ -446,7 +445,7 @@ rules! {
                 }
             };
             message
-                .map(|m| Hit::new(m, with_identity_note(w, &id.notes)))
+                .map(|m| Hit::new(m, with_identity_note(w)))
                 .into_iter()
                 .collect()
         }),
@@ -472,12 +471,12 @@ rules! {
                       `win11-24h2-ent`, not `win11-24h2-avd`).",
         references: &[W365_DOC, DEVBOX_DOC],
         hits: |facts, _| windows(facts, |w| {
-            let id = w.identity();
-            if !(id.multi_session || w.multi_session.value) {
+            if !w.multi_session.value {
                 return Vec::new();
             }
-            let name = id
+            let name = w
                 .os_name
+                .value
                 .as_deref()
                 .unwrap_or("Windows Enterprise multi-session");
             let mut evidence: Vec<Evidence> = [&w.edition_id.evidence, &w.product_name.evidence]
@@ -485,7 +484,7 @@ rules! {
                 .flatten()
                 .cloned()
                 .collect();
-            if let Some(note) = id.notes.iter().find(|n| n.contains("multi-session")) {
+            if let Some(note) = w.identity_notes.iter().find(|n| n.contains("multi-session")) {
                 evidence.push(Evidence::derived(note.clone()));
             }
             if evidence.is_empty() {
@@ -522,11 +521,10 @@ rules! {
                       current Marketplace image.",
         references: &[W365_DOC, DEVBOX_DOC],
         hits: |facts, options| windows(facts, |w| {
-            let id = w.identity();
             let Some(build) = w.current_build.value else {
                 return Vec::new();
             };
-            let (min_build, min_label, os) = match id.family {
+            let (min_build, min_label, os) = match w.os_family.value {
                 OsFamily::Windows10 => {
                     let (b, l) = minimum_windows_10_build(options.profile);
                     (b, l, "Windows 10")
@@ -539,14 +537,14 @@ rules! {
             if build >= min_build {
                 return Vec::new();
             }
-            let label = id.version_label.as_deref().unwrap_or("unknown version");
+            let label = w.version_label.value.as_deref().unwrap_or("unknown version");
             vec![Hit::new(
                 format!(
                     "{os} {label} (build {build}) is older than the {} minimum {os} {min_label} \
                      (build {min_build}).",
                     options.profile
                 ),
-                with_identity_note(w, &id.notes),
+                with_identity_note(w),
             )]
         }),
     }
@@ -631,24 +629,23 @@ rules! {
             "https://learn.microsoft.com/windows-hardware/manufacture/desktop/windows-setup-states",
         ],
         hits: |facts, _| windows(facts, |w| {
-            let state = w.image_state.value.as_deref();
-            let state_ok = state.is_some_and(|s| s.trim() == IMAGE_STATE_GENERALIZED_OOBE);
-            if state_ok && w.generalized.value {
+            let state = w.image_state.value.as_ref();
+            if state.is_some_and(ImageState::is_generalized_for_oobe) && w.generalized.value {
                 return Vec::new();
             }
-            let message = match state.map(str::trim) {
+            let message = match state {
                 None => "ImageState is absent: the image was never generalized.".to_owned(),
-                Some("IMAGE_STATE_COMPLETE") => {
+                Some(ImageState::Complete) => {
                     "ImageState is IMAGE_STATE_COMPLETE: the image was booted and specialized, not \
                      generalized (or started again after sysprep)."
                         .to_owned()
                 }
-                Some("IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT") => {
+                Some(ImageState::GeneralizeResealToAudit) => {
                     "ImageState is IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT: generalized for audit \
                      mode, not OOBE."
                         .to_owned()
                 }
-                Some(s) if s == IMAGE_STATE_GENERALIZED_OOBE => {
+                Some(ImageState::GeneralizeResealToOobe) => {
                     "ImageState says generalized, but other evidence disagrees (State.ini or \
                      Sysprep_succeeded.tag)."
                         .to_owned()
@@ -661,7 +658,7 @@ rules! {
             if evidence.is_empty() {
                 evidence.push(Evidence::derived(format!(
                     "windows.imageState = {}, windows.generalized = {}",
-                    state.unwrap_or("null"),
+                    state.map_or("null", ImageState::as_str),
                     w.generalized.value
                 )));
             }
@@ -917,11 +914,12 @@ rules! {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// The registry evidence of the OS identity plus the identity decision as derived evidence.
-pub fn with_identity_note(w: &WindowsFacts, notes: &[String]) -> Vec<Evidence> {
+/// The registry evidence of the OS identity plus the identity decision
+/// ([`WindowsFacts::identity_notes`]) as derived evidence.
+pub fn with_identity_note(w: &WindowsFacts) -> Vec<Evidence> {
     let mut evidence = w.identity_evidence();
-    if !notes.is_empty() {
-        evidence.push(Evidence::derived(notes.join("; ")));
+    if !w.identity_notes.is_empty() {
+        evidence.push(Evidence::derived(w.identity_notes.join("; ")));
     }
     evidence
 }

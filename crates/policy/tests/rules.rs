@@ -13,7 +13,7 @@ mod common;
 use std::collections::{BTreeSet, HashSet};
 
 use common::*;
-use vhdlint_facts::{AnswerFile, Evidence, Fact, ImageFacts};
+use vhdlint_facts::{AnswerFile, Evidence, Fact, ImageFacts, ImageState};
 use vhdlint_policy::*;
 
 fn fired(facts: &ImageFacts, profile: Profile) -> BTreeSet<RuleId> {
@@ -585,7 +585,7 @@ fn no_windows_means_unknown_os_status() {
 #[test]
 fn not_generalized_variants() {
     let mut f = good();
-    let state = |s: Option<&str>| Fact::bare(s.map(str::to_owned));
+    let state = |s: Option<&str>| Fact::bare(s.map(ImageState::parse));
     for (s, generalized, fires, says) in [
         (Some("IMAGE_STATE_COMPLETE"), false, true, "COMPLETE"),
         (

@@ -150,7 +150,7 @@ pub fn good() -> ImageFacts {
         display_version: Fact::new(Some("23H2".into()), sz(CV, "DisplayVersion", "23H2")),
         release_id: Fact::new(Some("2009".into()), sz(CV, "ReleaseId", "2009")),
         image_state: Fact::new(
-            Some(IMAGE_STATE_GENERALIZED_OOBE.into()),
+            Some(ImageState::GeneralizeResealToOobe),
             sz(setup_state, "ImageState", IMAGE_STATE_GENERALIZED_OOBE),
         ),
         generalized: Fact::with_evidence(
@@ -337,7 +337,7 @@ pub fn cases() -> Vec<(RuleId, ImageFacts)> {
     let mut f = good();
     let w = windows(&mut f);
     w.image_state = Fact::new(
-        Some("IMAGE_STATE_COMPLETE".into()),
+        Some(ImageState::Complete),
         sz(
             r"Microsoft\Windows\CurrentVersion\Setup\State",
             "ImageState",

@@ -578,6 +578,76 @@ mod tests {
     }
 
     #[test]
+    fn image_states_parse_from_and_serialize_as_the_registry_text() {
+        for text in [
+            "IMAGE_STATE_COMPLETE",
+            "IMAGE_STATE_UNDEPLOYABLE",
+            "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE",
+            "IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE",
+            "IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT",
+            "IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT",
+        ] {
+            let state = ImageState::parse(&format!(" {text}\t"));
+            assert!(!matches!(state, ImageState::Other(_)), "{text}");
+            assert_eq!(state.as_str(), text);
+            assert_eq!(serde_json::to_value(&state).unwrap(), text);
+        }
+        assert!(ImageState::parse(IMAGE_STATE_GENERALIZED_OOBE).is_generalized_for_oobe());
+        assert!(!ImageState::parse("IMAGE_STATE_COMPLETE").is_generalized_for_oobe());
+        // Setup writes upper case; anything else is kept as written, never guessed.
+        let odd = ImageState::parse("image_state_complete");
+        assert_eq!(odd, ImageState::Other("image_state_complete".into()));
+        assert_eq!(serde_json::to_value(&odd).unwrap(), "image_state_complete");
+    }
+
+    #[test]
+    fn generation_keeps_its_reason_and_plain_facts_have_none() {
+        let g = GenerationFact::decided(Some(Generation::Gen1), "MBR, bootmgr", vec![]);
+        assert_eq!(
+            serde_json::to_string(&g).unwrap(),
+            r#"{"value":1,"reason":"MBR, bootmgr","evidence":[]}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&GenerationFact::default()).unwrap(),
+            r#"{"value":null,"reason":"","evidence":[]}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Fact::bare(7u32)).unwrap(),
+            r#"{"value":7,"evidence":[]}"#
+        );
+    }
+
+    #[test]
+    fn identity_is_stored_once_and_follows_the_registry_facts() {
+        let mut w = WindowsFacts {
+            product_name: Fact::bare(Some("Windows 10 Enterprise multi-session".into())),
+            edition_id: Fact::bare(Some("ServerRdsh".into())),
+            product_type: Fact::bare(Some("ServerNT".into())),
+            major_version: Fact::bare(Some(10)),
+            current_build: Fact::bare(Some(22631)),
+            ..WindowsFacts::default()
+        };
+        assert_eq!(w.os_family.value, OsFamily::Unknown, "nothing decided yet");
+        w.fill_identity();
+        assert_eq!(w.os_family.value, OsFamily::Windows11);
+        assert!(
+            w.is_client(),
+            "ServerRdsh is a client despite ProductType ServerNT"
+        );
+        assert_eq!(w.edition_class.value, EditionClass::MultiSession);
+        assert!(w.multi_session.value);
+        assert_eq!(
+            w.os_name.value.as_deref(),
+            Some("Windows 11 Enterprise multi-session")
+        );
+        assert!(w.identity_notes.iter().any(|n| n.contains("multi-session")));
+        // Every identity fact carries the decision as derived evidence.
+        let derived = Evidence::derived(w.identity_notes.join("; "));
+        assert!(w.os_family.evidence.contains(&derived));
+        assert!(w.os_name.evidence.contains(&derived));
+    }
+
+    #[test]
     fn size_rounds_up_to_whole_gib() {
         let mut c = ContainerFacts::default();
         c.virtual_size.value = 64 * GIB;
@@ -599,11 +669,7 @@ mod tests {
         };
         w.fill_identity();
         let facts = ImageFacts {
-            generation: GenerationFact {
-                value: Some(Generation::Gen2),
-                reason: "GPT + ESP".into(),
-                evidence: vec![],
-            },
+            generation: GenerationFact::decided(Some(Generation::Gen2), "GPT + ESP", vec![]),
             windows: Some(w),
             ..ImageFacts::default()
         };
@@ -623,6 +689,9 @@ mod tests {
             "releaseId",
             "version",
             "multiSession",
+            "osFamily",
+            "editionClass",
+            "identityNotes",
             "imageState",
             "generalized",
             "azureAdJoined",
@@ -640,6 +709,8 @@ mod tests {
         assert_eq!(w["osName"]["value"], "Windows 11 Enterprise");
         assert_eq!(w["version"]["value"], "10.0.22631.4460");
         assert_eq!(w["reservedStorage"]["value"], "unknown");
+        assert_eq!(w["osFamily"]["value"], "windows11");
+        assert_eq!(w["editionClass"]["value"], "enterprise");
         assert_eq!(
             serde_json::to_value(PartitionKind::WindowsRecovery).unwrap(),
             "windowsRecovery"

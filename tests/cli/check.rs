@@ -266,5 +266,16 @@ fn rules_lists_the_registry_with_profiles_and_graph_codes() {
     assert!(
         text.contains(RuleId::EntraJoined.as_str()) && text.contains("vmAlreadyAzureAdjoined"),
         "{text}"
-    );
+    ); // Every rule once in each listing; the Markdown is the README's table (checked there).
+    let markdown = vhdlint(&["rules", "--format", "markdown"]);
+    assert_eq!(markdown.status.code(), Some(0));
+    assert_eq!(stdout(&markdown), vhdlint_policy::listing::markdown());
+    assert_eq!(rules.len(), vhdlint_policy::RULES.len());
+    for id in RuleId::ALL {
+        assert!(
+            ids.contains(id.as_str()),
+            "{id} missing from rules --format json"
+        );
+        assert_eq!(text.matches(id.as_str()).count(), 1, "{id} in rules");
+    }
 }

@@ -11,8 +11,9 @@
 //! 1. Build an [`ImageFacts`]: [`gather_path`] (or [`gather()`] on an opened
 //!    `vhdlint_filesystems::image::Image`) does; tests may build one by hand.
 //! 2. By hand: for Windows, fill the raw registry facts of [`WindowsFacts`], then call
-//!    [`WindowsFacts::fill_identity`] to derive `osName`, `version`, `versionLabel` and
-//!    `multiSession` with [`os_identity`] (which knows the Windows 11 / Server build pitfalls).
+//!    [`WindowsFacts::fill_identity`] to decide the OS identity once and store it (`osName`,
+//!    `version`, `versionLabel`, `multiSession`, `osFamily`, `editionClass`) with
+//!    [`os_identity`] (which knows the Windows 11 / Server build pitfalls).
 //! 3. Serialize it with serde, or hand it to `vhdlint_policy::evaluate`.
 //!
 //! ```no_run

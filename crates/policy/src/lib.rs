@@ -2,9 +2,17 @@
 //! requirements as rules over [`ImageFacts`], with the error codes Microsoft Graph reports on a
 //! `cloudPcDeviceImage`.
 //!
-//! Rules are declared once ([`RULES`]: stable id, kebab-case name, title, level per profile,
-//! Graph code, message, remediation, references) and are pure functions of the facts. Profiles
-//! (`windows365`, `devbox`, `avd`) only select levels. [`evaluate()`] runs them all and derives
+//! A rule is one declaration in the [`RULES`] table ([`rules`]): its [`RuleId`] (the stable id,
+//! `VL0401`), kebab-case name, title, [`RuleKind`] (level per profile and Graph code for `check`;
+//! one [`AuditSeverity`] for the coming `audit` rules, ids `VS…`), message, remediation,
+//! references, and its `hits`, a pure function of the facts. Profiles (`windows365`, `devbox`,
+//! `avd`) only select levels. [`listing`] prints the table (`vhdlint rules`, the README's
+//! Markdown).
+//!
+//! Adding a rule: one entry in the `rules!` table (documentation, id, fields, `hits`), a case
+//! in `tests/common` (and a fixture image when the facts come from one), then
+//! `VHDLINT_BLESS=1 cargo test -p vhdlint-policy --test rules levels_snapshot` and
+//! `vhdlint rules --format markdown` into the README. [`evaluate()`] runs them all and derives
 //! Graph's `status`, `errorCode` (by [`ERROR_CODE_PRECEDENCE`]) and `osStatus` (from the
 //! end-of-servicing table in `data/end-of-servicing.json`).
 //!

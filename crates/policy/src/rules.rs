@@ -129,6 +129,9 @@ pub fn minimum_windows_10_build(profile: Profile) -> (u32, &'static str) {
 }
 
 rules! {
+    // -----------------------------------------------------------------------------------------
+    // VL01xx: container and image
+
     /// ## What it checks
     /// The image could be read down to the Windows registry: the container, partition table, file
     /// systems and hives are intact, no volume is BitLocker-encrypted, a Windows volume exists and a
@@ -294,6 +297,9 @@ rules! {
         }),
     }
 
+    // -----------------------------------------------------------------------------------------
+    // VL02xx: partitions and boot
+
     /// ## What it checks
     /// The image boots as Generation 1 (BIOS, MBR, `bootmgr` + `winload.exe`).
     /// ## Why
@@ -383,6 +389,9 @@ rules! {
                 .collect()
         }),
     }
+
+    // -----------------------------------------------------------------------------------------
+    // VL03xx: OS identity and servicing
 
     /// ## What it checks
     /// The OS is a Windows 10 or 11 **client** and the edition (`EditionID`) is **Enterprise**
@@ -603,6 +612,9 @@ rules! {
         }),
     }
 
+    // -----------------------------------------------------------------------------------------
+    // VL04xx: generalization
+
     /// ## What it checks
     /// `SOFTWARE\Microsoft\Windows\CurrentVersion\Setup\State` `ImageState` is
     /// `IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE`, and the gatherer's `generalized` verdict (which also
@@ -665,6 +677,9 @@ rules! {
             vec![Hit::new(message, evidence)]
         }),
     }
+
+    // -----------------------------------------------------------------------------------------
+    // VL05xx: join and enrolment
 
     /// ## What it checks
     /// The image was never Microsoft Entra (Azure AD) joined: no `CloudDomainJoin\JoinInfo`
@@ -747,6 +762,9 @@ rules! {
         }),
     }
 
+    // -----------------------------------------------------------------------------------------
+    // VL06xx: VM-name customization
+
     /// ## What it checks
     /// No stale answer file that Windows Setup finds before Azure's provisioning ISO
     /// (`SYSTEM\Setup` `UnattendFile`, `Windows\Panther\…`, `Windows\System32\Sysprep\unattend.xml`)
@@ -821,6 +839,9 @@ rules! {
             .collect()
         }),
     }
+
+    // -----------------------------------------------------------------------------------------
+    // VL07xx: registry and storage hygiene
 
     /// ## What it checks
     /// Reserved storage is enabled (`ReserveManager` `ShippedWithReserves` = 1).

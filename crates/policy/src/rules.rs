@@ -395,7 +395,7 @@ rules! {
 
     /// ## What it checks
     /// The OS is a Windows 10 or 11 **client** and the edition (`EditionID`) is **Enterprise**
-    /// (Enterprise multi-session is left to [`MultiSession`]). Pro, Education, Home, SE, N, G,
+    /// (Enterprise multi-session is left to [`RuleId::MultiSession`]). Pro, Education, Home, SE, N, G,
     /// LTSC/LTSB, IoT, Evaluation, Server and older Windows fail.
     /// ## Why
     /// Windows 365 / Dev Box: "Supported versions of Windows 10 or Windows 11 Enterprise"; "N and
@@ -515,7 +515,7 @@ rules! {
     /// / Windows 11 21H2; Dev Box Windows 10 20H2 / Windows 11 21H2.
     /// ## Why
     /// Older releases are out of support for the service. Releases at or above the minimum but past
-    /// end of servicing are only a warning ([`EndOfServicing`]).
+    /// end of servicing are only a warning ([`RuleId::EndOfServicing`]).
     /// ## Graph code
     /// `osVersionNotSupported`.
     /// ## References

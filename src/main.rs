@@ -69,9 +69,9 @@ enum Command {
     },
     /// List the rules: id, name, level per profile, Graph error code, title.
     Rules {
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-        format: OutputFormat,
+        /// Output format (`markdown`: the README's table).
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
     },
     /// Show what the image holds: container (format, sizes, parent, diagnostics) and partitions.
     Inspect {
@@ -166,6 +166,14 @@ enum OutputFormat {
     Json,
 }
 
+/// `vhdlint rules --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
 /// How a command ended.
 enum Outcome {
     /// The image was read / passed.
@@ -243,7 +251,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             format,
             stats,
         }),
-        Command::Rules { format } => rules(format == OutputFormat::Json),
+        Command::Rules { format } => rules(format),
         Command::Inspect {
             image,
             format,
@@ -334,17 +342,15 @@ fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Ou
     })
 }
 
-/// `vhdlint rules`: the registry as declared, for people or as JSON.
-fn rules(json: bool) -> anyhow::Result<Outcome> {
-    let metas: Vec<&vhdlint_policy::RuleMeta> =
-        vhdlint_policy::RULES.iter().map(|r| r.meta()).collect();
-    let mut out = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, &metas)?;
-        writeln!(out)?;
-    } else {
-        write!(out, "{}", vhdlint_report::rules::rules_text(&metas))?;
-    }
+/// `vhdlint rules`: the registry as declared, for people, as JSON or as the README's Markdown.
+fn rules(format: RulesFormat) -> anyhow::Result<Outcome> {
+    use vhdlint_report::rules as listing;
+    let text = match format {
+        RulesFormat::Text => listing::text(),
+        RulesFormat::Json => listing::json()? + "\n",
+        RulesFormat::Markdown => listing::markdown(),
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(Outcome::Ok)
 }
 

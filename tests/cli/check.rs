@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use vhdlint_policy::RuleId;
 use vhdlint_testkit::testdata_file;
 
 use crate::{stdout, vhdlint};
@@ -20,29 +21,38 @@ const AS_OF: &str = "2025-06-01";
 
 /// Every whole-image fixture and the error/warning rules it must fire (windows365), beyond the
 /// VL0102 warning every VHDX gets (not a fixed VHD).
-const MATRIX: &[(&str, &[&str])] = &[
+const MATRIX: &[(&str, &[RuleId])] = &[
     ("gold.vhdx.xz", &[]),
-    ("not-generalized.vhdx.xz", &["VL0401"]),
-    ("aad-joined.vhdx.xz", &["VL0501"]),
-    ("pro-edition.vhdx.xz", &["VL0301"]),
-    ("win10-1909.vhdx.xz", &["VL0304"]),
-    ("multi-session.vhdx.xz", &["VL0302"]),
-    ("recovery-partition.vhdx.xz", &["VL0202"]),
-    ("gen1-mbr.vhdx.xz", &["VL0201"]),
-    ("stale-unattend.vhdx.xz", &["VL0601"]),
-    ("cdrom-disabled.vhdx.xz", &["VL0602"]),
-    ("domain-joined.vhdx.xz", &["VL0502"]),
+    ("not-generalized.vhdx.xz", &[RuleId::NotGeneralized]),
+    ("aad-joined.vhdx.xz", &[RuleId::EntraJoined]),
+    ("pro-edition.vhdx.xz", &[RuleId::UnsupportedOsEdition]),
+    ("win10-1909.vhdx.xz", &[RuleId::EndOfServicing]),
+    ("multi-session.vhdx.xz", &[RuleId::MultiSession]),
+    ("recovery-partition.vhdx.xz", &[RuleId::RecoveryPartition]),
+    ("gen1-mbr.vhdx.xz", &[RuleId::Generation1]),
+    (
+        "stale-unattend.vhdx.xz",
+        &[RuleId::AnswerFileFixesComputerName],
+    ),
+    ("cdrom-disabled.vhdx.xz", &[RuleId::CdromDisabled]),
+    (
+        "domain-joined.vhdx.xz",
+        &[RuleId::DomainJoinedOrMdmEnrolled],
+    ),
     ("workgroup-empty-sid.vhdx.xz", &[]),
-    ("mdm-enrolled.vhdx.xz", &["VL0502"]),
-    ("reserved-storage.vhdx.xz", &["VL0701"]),
-    ("dirty-hive.vhdx.xz", &["VL0702"]),
+    ("mdm-enrolled.vhdx.xz", &[RuleId::DomainJoinedOrMdmEnrolled]),
+    (
+        "reserved-storage.vhdx.xz",
+        &[RuleId::ReservedStorageEnabled],
+    ),
+    ("dirty-hive.vhdx.xz", &[RuleId::DirtyHive]),
     ("win10-22h2.vhdx.xz", &[]),
     ("win11-24h2.vhdx.xz", &[]),
-    ("server-2022.vhdx.xz", &["VL0301"]),
-    ("aad-login-residue.vhdx.xz", &["VL0501"]),
-    ("too-large.vhdx.xz", &["VL0103"]),
-    ("bitlocker.vhdx.xz", &["VL0101"]),
-    ("corrupt-gpt.vhdx.xz", &["VL0101"]),
+    ("server-2022.vhdx.xz", &[RuleId::UnsupportedOsEdition]),
+    ("aad-login-residue.vhdx.xz", &[RuleId::EntraJoined]),
+    ("too-large.vhdx.xz", &[RuleId::OsDiskTooLarge]),
+    ("bitlocker.vhdx.xz", &[RuleId::ImageUnreadable]),
+    ("corrupt-gpt.vhdx.xz", &[RuleId::ImageUnreadable]),
 ];
 
 fn image(name: &str) -> String {
@@ -67,7 +77,7 @@ fn rules(doc: &Value) -> BTreeSet<String> {
         .unwrap()
         .iter()
         .map(|f| f["rule"].as_str().unwrap().to_string())
-        .filter(|r| r != "VL0102")
+        .filter(|r| r != RuleId::NotUploadReadyVhd.as_str())
         .collect()
 }
 
@@ -85,7 +95,7 @@ fn each_rule_fires_on_its_image_and_on_no_other() {
     assert_eq!(docs.len(), MATRIX.len(), "one line per image, in order");
     for ((name, expected), (doc, path)) in MATRIX.iter().zip(docs.iter().zip(&paths)) {
         assert_eq!(doc["image"], path.as_str());
-        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+        let expected: BTreeSet<String> = expected.iter().map(|r| r.as_str().to_owned()).collect();
         assert_eq!(rules(doc), expected, "{name}");
         let errors = doc["findings"]
             .as_array()
@@ -169,7 +179,7 @@ fn error_codes_are_graph_spellings_and_profiles_change_severity() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule"] == "VL0201")
+        .find(|f| f["rule"] == RuleId::Generation1.as_str())
         .unwrap();
     assert_eq!(vl0201["severity"], "info");
     // Dev Box warns on reserved storage; Windows 365 only informs.
@@ -180,7 +190,7 @@ fn error_codes_are_graph_spellings_and_profiles_change_severity() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["rule"] == "VL0701")
+            .find(|f| f["rule"] == RuleId::ReservedStorageEnabled.as_str())
             .unwrap()["severity"]
             .clone()
     };
@@ -197,7 +207,7 @@ fn end_of_servicing_follows_the_as_of_date() {
         doc["cloudPcDeviceImage"]["osStatus"],
         "supportedWithWarning"
     );
-    assert!(rules(&doc).contains("VL0304"));
+    assert!(rules(&doc).contains(RuleId::EndOfServicing.as_str()));
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -214,7 +224,7 @@ fn corrupt_and_missing_images_get_distinct_exit_codes() {
     let (code, doc) = check_json(&[cut.to_str().unwrap()]);
     assert_eq!(code, 1, "a corrupt image is a failed image");
     assert_eq!(doc["cloudPcDeviceImage"]["errorCode"], "sourceImageInvalid");
-    assert!(rules(&doc).contains("VL0101"));
+    assert!(rules(&doc).contains(RuleId::ImageUnreadable.as_str()));
     let out = vhdlint(&["check", "/nonexistent.vhdx"]);
     assert_eq!(out.status.code(), Some(2));
     let out = vhdlint(&["check", "--as-of", "yesterday", &image("gold.vhdx.xz")]);
@@ -230,7 +240,9 @@ fn check_reads_kilobytes_not_the_image_and_prints_text() {
     let out = vhdlint(&["check", "--as-of", AS_OF, &image("not-generalized.vhdx.xz")]);
     let text = stdout(&out);
     assert!(
-        text.contains("FAIL") && text.contains("VL0401") && text.contains("evidence:"),
+        text.contains("FAIL")
+            && text.contains(RuleId::NotGeneralized.as_str())
+            && text.contains("evidence:"),
         "{text}"
     );
 }
@@ -252,7 +264,18 @@ fn rules_lists_the_registry_with_profiles_and_graph_codes() {
     assert_eq!(ms["levels"]["windows365"], "error");
     let text = stdout(&vhdlint(&["rules"]));
     assert!(
-        text.contains("VL0501") && text.contains("vmAlreadyAzureAdjoined"),
+        text.contains(RuleId::EntraJoined.as_str()) && text.contains("vmAlreadyAzureAdjoined"),
         "{text}"
-    );
+    ); // Every rule once in each listing; the Markdown is the README's table (checked there).
+    let markdown = vhdlint(&["rules", "--format", "markdown"]);
+    assert_eq!(markdown.status.code(), Some(0));
+    assert_eq!(stdout(&markdown), vhdlint_report::rules::markdown());
+    assert_eq!(rules.len(), vhdlint_policy::RULES.len());
+    for id in RuleId::ALL {
+        assert!(
+            ids.contains(id.as_str()),
+            "{id} missing from rules --format json"
+        );
+        assert_eq!(text.matches(id.as_str()).count(), 1, "{id} in rules");
+    }
 }

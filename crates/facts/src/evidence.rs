@@ -8,13 +8,41 @@ use serde::Serialize;
 /// default the gatherer assumed because nothing was found (for example `false` for "joined" when
 /// no join key exists); gatherers should still record the key they looked at (as
 /// [`Evidence::Registry`] with `data: null`) so a reviewer can see what absence means.
+///
+/// A fact that is a decision over several observations carries its `reason` too (`R =
+/// String`, serialized between `value` and `evidence`, as `generation` does:
+/// [`crate::GenerationFact`]); ordinary facts have no reason (`R = ()`, not serialized).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Fact<T> {
+#[serde(
+    rename_all = "camelCase",
+    bound(serialize = "T: Serialize, R: Serialize + Reason")
+)]
+pub struct Fact<T, R = ()> {
     /// The value.
     pub value: T,
+    /// Why the value was decided (`String`), or nothing (`()`).
+    #[serde(skip_serializing_if = "Reason::is_absent")]
+    pub reason: R,
     /// Where the value came from.
     pub evidence: Vec<Evidence>,
+}
+
+/// The `reason` slot of a [`Fact`]: `()` for facts read as they are, `String` for decisions.
+pub trait Reason {
+    /// True when there is no reason to serialize.
+    fn is_absent(&self) -> bool;
+}
+
+impl Reason for () {
+    fn is_absent(&self) -> bool {
+        true
+    }
+}
+
+impl Reason for String {
+    fn is_absent(&self) -> bool {
+        false
+    }
 }
 
 impl<T> Fact<T> {
@@ -22,20 +50,37 @@ impl<T> Fact<T> {
     pub fn new(value: T, evidence: Evidence) -> Self {
         Fact {
             value,
+            reason: (),
             evidence: vec![evidence],
         }
     }
 
     /// A fact with several pieces of evidence.
     pub fn with_evidence(value: T, evidence: Vec<Evidence>) -> Self {
-        Fact { value, evidence }
+        Fact {
+            value,
+            reason: (),
+            evidence,
+        }
     }
 
     /// A value without evidence (a default, or a value derived in code from other facts).
     pub fn bare(value: T) -> Self {
         Fact {
             value,
+            reason: (),
             evidence: Vec::new(),
+        }
+    }
+}
+
+impl<T> Fact<T, String> {
+    /// A decided fact: its value, why, and the observations behind it.
+    pub fn decided(value: T, reason: impl Into<String>, evidence: Vec<Evidence>) -> Self {
+        Fact {
+            value,
+            reason: reason.into(),
+            evidence,
         }
     }
 }

@@ -100,7 +100,7 @@ pub struct OsInputs<'a> {
 }
 
 /// The OS family.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum OsFamily {
     /// Windows 10 client (major 10, build < 22000).
@@ -112,11 +112,12 @@ pub enum OsFamily {
     /// A client older than Windows 10 (major < 10).
     Older,
     /// Not decidable from the values present.
+    #[default]
     Unknown,
 }
 
 /// The edition `EditionID` names, grouped the way the requirements talk about them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum EditionClass {
     /// `Enterprise`.
@@ -148,6 +149,7 @@ pub enum EditionClass {
     /// Any other value.
     Other,
     /// `EditionID` absent.
+    #[default]
     Missing,
 }
 

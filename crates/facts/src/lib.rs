@@ -12,8 +12,9 @@
 //! 1. Build an [`ImageFacts`]: `vhdlint_gather::gather_path` (or `vhdlint_gather::gather` on an
 //!    opened `vhdlint_filesystems::image::Image`) does; tests may build one by hand.
 //! 2. By hand: for Windows, fill the raw registry facts of [`WindowsFacts`], then call
-//!    [`WindowsFacts::fill_identity`] to derive `osName`, `version`, `versionLabel` and
-//!    `multiSession` with [`os_identity`] (which knows the Windows 11 / Server build pitfalls).
+//!    [`WindowsFacts::fill_identity`] to decide the OS identity once and store it (`osName`,
+//!    `version`, `versionLabel`, `multiSession`, `osFamily`, `editionClass`) with
+//!    [`os_identity`] (which knows the Windows 11 / Server build pitfalls).
 //! 3. Serialize it with serde, or hand it to `vhdlint_policy::evaluate`.
 //!
 //! ```no_run
@@ -40,14 +41,14 @@ pub mod evidence;
 pub mod identity;
 pub mod model;
 
-pub use evidence::{Evidence, Fact};
+pub use evidence::{Evidence, Fact, Reason};
 pub use identity::{
     classify_edition, client_version_label, os_identity, EditionClass, OsFamily, OsIdentity,
     OsInputs, CLIENT_BUILDS, FIRST_WINDOWS_10_BUILD, FIRST_WINDOWS_11_BUILD, SERVER_BUILDS,
 };
 pub use model::{
     AnswerFile, BootFacts, ContainerDiagnostic, ContainerFacts, ContainerFormat, DiskType,
-    Generation, GenerationFact, HiveFacts, ImageFacts, PartitionEntry, PartitionFacts,
+    Generation, GenerationFact, HiveFacts, ImageFacts, ImageState, PartitionEntry, PartitionFacts,
     PartitionKind, PartitionScheme, Problem, ProblemKind, ReservedStorage, WindowsFacts, GIB,
     IMAGE_STATE_GENERALIZED_OOBE, MIB, VHD_FOOTER_SIZE,
 };

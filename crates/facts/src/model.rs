@@ -6,7 +6,7 @@
 use serde::{Serialize, Serializer};
 
 use crate::evidence::{Evidence, Fact};
-use crate::identity::{os_identity, OsIdentity, OsInputs};
+use crate::identity::{os_identity, EditionClass, OsFamily, OsInputs};
 
 /// One mebibyte: Azure wants the virtual size of an uploaded VHD to be a whole number of these.
 pub const MIB: u64 = 1024 * 1024;
@@ -17,6 +17,88 @@ pub const VHD_FOOTER_SIZE: u64 = 512;
 
 /// The `ImageState` value of an image generalized for OOBE (windows-image-facts §3.1).
 pub const IMAGE_STATE_GENERALIZED_OOBE: &str = "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE";
+
+/// `SOFTWARE\Microsoft\Windows\CurrentVersion\Setup\State` `ImageState` (and `State.ini`'s
+/// `ImageState=`): the Windows Setup state (windows-image-facts §3; "Windows Setup States").
+/// Serialized as the registry text (`IMAGE_STATE_COMPLETE`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ImageState {
+    /// `IMAGE_STATE_COMPLETE`: booted and specialized (or never generalized).
+    Complete,
+    /// `IMAGE_STATE_UNDEPLOYABLE`: the state while Setup runs; not deployable.
+    Undeployable,
+    /// `IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE`: generalized, boots to OOBE (what provisioning
+    /// needs).
+    GeneralizeResealToOobe,
+    /// `IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE`: specialized, boots to OOBE.
+    SpecializeResealToOobe,
+    /// `IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT`: generalized, boots to audit mode.
+    GeneralizeResealToAudit,
+    /// `IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT`: specialized, boots to audit mode.
+    SpecializeResealToAudit,
+    /// Any other text, as written (trimmed).
+    Other(String),
+}
+
+impl ImageState {
+    const NAMED: [(ImageState, &'static str); 6] = [
+        (ImageState::Complete, "IMAGE_STATE_COMPLETE"),
+        (ImageState::Undeployable, "IMAGE_STATE_UNDEPLOYABLE"),
+        (
+            ImageState::GeneralizeResealToOobe,
+            IMAGE_STATE_GENERALIZED_OOBE,
+        ),
+        (
+            ImageState::SpecializeResealToOobe,
+            "IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE",
+        ),
+        (
+            ImageState::GeneralizeResealToAudit,
+            "IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT",
+        ),
+        (
+            ImageState::SpecializeResealToAudit,
+            "IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT",
+        ),
+    ];
+
+    /// The state a registry or `State.ini` text names (trimmed; exact, as Setup writes it).
+    pub fn parse(text: &str) -> ImageState {
+        let text = text.trim();
+        Self::NAMED
+            .into_iter()
+            .find(|(_, name)| *name == text)
+            .map_or_else(|| ImageState::Other(text.to_owned()), |(state, _)| state)
+    }
+
+    /// The registry text (`IMAGE_STATE_COMPLETE`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            ImageState::Other(text) => text,
+            named => Self::NAMED
+                .iter()
+                .find(|(state, _)| state == named)
+                .map_or("", |(_, name)| name),
+        }
+    }
+
+    /// Generalized for OOBE, as provisioning needs.
+    pub fn is_generalized_for_oobe(&self) -> bool {
+        *self == ImageState::GeneralizeResealToOobe
+    }
+}
+
+impl std::fmt::Display for ImageState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ImageState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 /// Everything gathered from one image. Sections the gatherer could not reach are `None`, and the
 /// reason is in [`ImageFacts::problems`].
@@ -217,17 +299,11 @@ impl Serialize for Generation {
     }
 }
 
-/// `generation`: `{"value": 1 | 2 | null, "reason": "…", "evidence": […]}`.
-#[derive(Clone, Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GenerationFact {
-    /// 1, 2, or `None` when no boot path was recognized.
-    pub value: Option<Generation>,
-    /// Why (`GPT, ESP partition 1 has \EFI\Microsoft\Boot\bootmgfw.efi, loader winload.efi`).
-    pub reason: String,
-    /// Partition entries, ESP files and BCD elements behind the decision.
-    pub evidence: Vec<Evidence>,
-}
+/// `generation`: `{"value": 1 | 2 | null, "reason": "…", "evidence": […]}`: 1, 2, or `None`
+/// when no boot path was recognized; why (`GPT, ESP partition 1 has
+/// \EFI\Microsoft\Boot\bootmgfw.efi, loader winload.efi`); the partition entries, ESP files and
+/// BCD elements behind the decision.
+pub type GenerationFact = Fact<Option<Generation>, String>;
 
 /// Boot configuration read from the BCD store and the ESP.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -328,8 +404,16 @@ pub struct WindowsFacts {
     pub version_label: Fact<Option<String>>,
     /// Enterprise multi-session (`EditionID` `ServerRdsh`), from [`os_identity`].
     pub multi_session: Fact<bool>,
+    /// Windows 10, Windows 11, Server, older or unknown, from [`os_identity`] (client vs server
+    /// decided before the build).
+    pub os_family: Fact<OsFamily>,
+    /// The edition class of `EditionID`, from [`os_identity`] (with `EditionID`'s evidence).
+    pub edition_class: Fact<EditionClass>,
+    /// How [`os_identity`] decided (`NT 10.0 build 22631 >= 22000 on a client: Windows 11`), one
+    /// line each; the identity facts carry them joined as derived evidence.
+    pub identity_notes: Vec<String>,
     /// `SOFTWARE\Microsoft\Windows\CurrentVersion\Setup\State` `ImageState`.
-    pub image_state: Fact<Option<String>>,
+    pub image_state: Fact<Option<ImageState>>,
     /// Generalized for OOBE: `ImageState` is [`IMAGE_STATE_GENERALIZED_OOBE`] (with
     /// `State.ini` and `Sysprep_succeeded.tag` as further evidence).
     pub generalized: Fact<bool>,
@@ -374,12 +458,15 @@ impl WindowsFacts {
         }
     }
 
-    /// The OS identity the registry facts give (recomputed, so it can never disagree with them).
-    pub fn identity(&self) -> OsIdentity {
-        os_identity(&self.os_inputs())
+    /// A Windows 10 or 11 client (by [`WindowsFacts::os_family`]).
+    pub fn is_client(&self) -> bool {
+        matches!(
+            self.os_family.value,
+            OsFamily::Windows10 | OsFamily::Windows11
+        )
     }
 
-    /// Evidence of every registry value [`WindowsFacts::identity`] reads.
+    /// Evidence of every registry value [`os_identity`] reads.
     pub fn identity_evidence(&self) -> Vec<Evidence> {
         [
             &self.product_name.evidence,
@@ -398,11 +485,15 @@ impl WindowsFacts {
         .collect()
     }
 
-    /// Fills [`WindowsFacts::os_name`], [`WindowsFacts::version`],
-    /// [`WindowsFacts::version_label`] and [`WindowsFacts::multi_session`] from the raw registry
-    /// facts, each with the decision as [`Evidence::Derived`] plus the registry evidence.
+    /// Decides the OS identity once, from the raw registry facts, and stores it:
+    /// [`WindowsFacts::os_name`], [`WindowsFacts::version`], [`WindowsFacts::version_label`],
+    /// [`WindowsFacts::multi_session`], [`WindowsFacts::os_family`] and
+    /// [`WindowsFacts::edition_class`], each with the registry evidence plus the decision as
+    /// [`Evidence::Derived`] (the edition class: `EditionID`'s), and
+    /// [`WindowsFacts::identity_notes`]. Call it again after changing
+    /// a raw registry fact.
     pub fn fill_identity(&mut self) {
-        let id = self.identity();
+        let id = os_identity(&self.os_inputs());
         let registry = self.identity_evidence();
         let with = |reason: String| {
             let mut e = registry.clone();
@@ -413,7 +504,11 @@ impl WindowsFacts {
         self.os_name = Fact::with_evidence(id.os_name.clone(), with(notes.clone()));
         self.version = Fact::with_evidence(id.version.clone(), with(notes.clone()));
         self.version_label = Fact::with_evidence(id.version_label.clone(), with(notes.clone()));
-        self.multi_session = Fact::with_evidence(id.multi_session, with(notes));
+        self.multi_session = Fact::with_evidence(id.multi_session, with(notes.clone()));
+        self.os_family = Fact::with_evidence(id.family, with(notes));
+        // The edition class is `EditionID`'s alone.
+        self.edition_class = Fact::with_evidence(id.edition, self.edition_id.evidence.clone());
+        self.identity_notes = id.notes;
     }
 }
 
@@ -483,6 +578,76 @@ mod tests {
     }
 
     #[test]
+    fn image_states_parse_from_and_serialize_as_the_registry_text() {
+        for text in [
+            "IMAGE_STATE_COMPLETE",
+            "IMAGE_STATE_UNDEPLOYABLE",
+            "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE",
+            "IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE",
+            "IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT",
+            "IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT",
+        ] {
+            let state = ImageState::parse(&format!(" {text}\t"));
+            assert!(!matches!(state, ImageState::Other(_)), "{text}");
+            assert_eq!(state.as_str(), text);
+            assert_eq!(serde_json::to_value(&state).unwrap(), text);
+        }
+        assert!(ImageState::parse(IMAGE_STATE_GENERALIZED_OOBE).is_generalized_for_oobe());
+        assert!(!ImageState::parse("IMAGE_STATE_COMPLETE").is_generalized_for_oobe());
+        // Setup writes upper case; anything else is kept as written, never guessed.
+        let odd = ImageState::parse("image_state_complete");
+        assert_eq!(odd, ImageState::Other("image_state_complete".into()));
+        assert_eq!(serde_json::to_value(&odd).unwrap(), "image_state_complete");
+    }
+
+    #[test]
+    fn generation_keeps_its_reason_and_plain_facts_have_none() {
+        let g = GenerationFact::decided(Some(Generation::Gen1), "MBR, bootmgr", vec![]);
+        assert_eq!(
+            serde_json::to_string(&g).unwrap(),
+            r#"{"value":1,"reason":"MBR, bootmgr","evidence":[]}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&GenerationFact::default()).unwrap(),
+            r#"{"value":null,"reason":"","evidence":[]}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Fact::bare(7u32)).unwrap(),
+            r#"{"value":7,"evidence":[]}"#
+        );
+    }
+
+    #[test]
+    fn identity_is_stored_once_and_follows_the_registry_facts() {
+        let mut w = WindowsFacts {
+            product_name: Fact::bare(Some("Windows 10 Enterprise multi-session".into())),
+            edition_id: Fact::bare(Some("ServerRdsh".into())),
+            product_type: Fact::bare(Some("ServerNT".into())),
+            major_version: Fact::bare(Some(10)),
+            current_build: Fact::bare(Some(22631)),
+            ..WindowsFacts::default()
+        };
+        assert_eq!(w.os_family.value, OsFamily::Unknown, "nothing decided yet");
+        w.fill_identity();
+        assert_eq!(w.os_family.value, OsFamily::Windows11);
+        assert!(
+            w.is_client(),
+            "ServerRdsh is a client despite ProductType ServerNT"
+        );
+        assert_eq!(w.edition_class.value, EditionClass::MultiSession);
+        assert!(w.multi_session.value);
+        assert_eq!(
+            w.os_name.value.as_deref(),
+            Some("Windows 11 Enterprise multi-session")
+        );
+        assert!(w.identity_notes.iter().any(|n| n.contains("multi-session")));
+        // Every identity fact carries the decision as derived evidence.
+        let derived = Evidence::derived(w.identity_notes.join("; "));
+        assert!(w.os_family.evidence.contains(&derived));
+        assert!(w.os_name.evidence.contains(&derived));
+    }
+
+    #[test]
     fn size_rounds_up_to_whole_gib() {
         let mut c = ContainerFacts::default();
         c.virtual_size.value = 64 * GIB;
@@ -504,11 +669,7 @@ mod tests {
         };
         w.fill_identity();
         let facts = ImageFacts {
-            generation: GenerationFact {
-                value: Some(Generation::Gen2),
-                reason: "GPT + ESP".into(),
-                evidence: vec![],
-            },
+            generation: GenerationFact::decided(Some(Generation::Gen2), "GPT + ESP", vec![]),
             windows: Some(w),
             ..ImageFacts::default()
         };
@@ -528,6 +689,9 @@ mod tests {
             "releaseId",
             "version",
             "multiSession",
+            "osFamily",
+            "editionClass",
+            "identityNotes",
             "imageState",
             "generalized",
             "azureAdJoined",
@@ -545,6 +709,8 @@ mod tests {
         assert_eq!(w["osName"]["value"], "Windows 11 Enterprise");
         assert_eq!(w["version"]["value"], "10.0.22631.4460");
         assert_eq!(w["reservedStorage"]["value"], "unknown");
+        assert_eq!(w["osFamily"]["value"], "windows11");
+        assert_eq!(w["editionClass"]["value"], "enterprise");
         assert_eq!(
             serde_json::to_value(PartitionKind::WindowsRecovery).unwrap(),
             "windowsRecovery"

@@ -7,7 +7,7 @@ use vhdlint_filesystems::{FileSystem, FsError};
 
 use super::system::SetupValues;
 use crate::evidence::{Evidence, Fact};
-use crate::model::{Problem, ProblemKind, WindowsFacts, IMAGE_STATE_GENERALIZED_OOBE};
+use crate::model::{ImageState, Problem, ProblemKind, IMAGE_STATE_GENERALIZED_OOBE};
 
 /// `Windows\Setup\State\State.ini`: section `[State]`, key `ImageState=`.
 pub const STATE_INI: &str = r"\Windows\Setup\State\State.ini";
@@ -135,20 +135,20 @@ fn file_evidence(partition_index: Option<u32>, path: &str, detail: impl Into<Str
     }
 }
 
-/// Fills `generalized`: `ImageState` (registry, read before) is
+/// `generalized`: the registry `image_state` (from SOFTWARE) is
 /// `IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE`, `State.ini` (when present) agrees, and
 /// `Sysprep_succeeded.tag` is present (windows-image-facts §3.1). The `SYSTEM\Setup` values are
 /// reported beside them.
-pub fn fill_generalized(
-    w: &mut WindowsFacts,
+pub fn generalized(
+    image_state: &Fact<Option<ImageState>>,
     fs: &dyn FileSystem,
     partition_index: Option<u32>,
     setup: &SetupValues,
     problems: &mut Vec<Problem>,
-) {
-    let mut evidence = w.image_state.evidence.clone();
-    let registry_state = w.image_state.value.clone();
-    let registry_ok = registry_state.as_deref() == Some(IMAGE_STATE_GENERALIZED_OOBE);
+) -> Fact<bool> {
+    let mut evidence = image_state.evidence.clone();
+    let registry_state = image_state.value.as_ref();
+    let registry_ok = registry_state.is_some_and(ImageState::is_generalized_for_oobe);
 
     let ini_state = match read_capped(fs, STATE_INI, MAX_STATE_INI_BYTES) {
         Ok(Some((bytes, _))) => {
@@ -184,7 +184,7 @@ pub fn fill_generalized(
 
     let ini_ok = ini_state
         .as_deref()
-        .is_none_or(|s| s == IMAGE_STATE_GENERALIZED_OOBE);
+        .is_none_or(|s| ImageState::parse(s).is_generalized_for_oobe());
     let generalized = registry_ok && ini_ok && tag;
     let reason = match (registry_ok, ini_ok, tag) {
         (true, true, true) => format!(
@@ -193,7 +193,7 @@ pub fn fill_generalized(
         ),
         (false, _, _) => format!(
             "the registry ImageState is {}, not {IMAGE_STATE_GENERALIZED_OOBE}",
-            registry_state.as_deref().unwrap_or("absent")
+            registry_state.map_or("absent", ImageState::as_str)
         ),
         (true, false, _) => format!(
             "State.ini says ImageState={} while the registry says \
@@ -205,24 +205,28 @@ pub fn fill_generalized(
             .to_owned(),
     };
     evidence.push(Evidence::derived(reason));
-    w.generalized = Fact::with_evidence(generalized, evidence);
+    Fact::with_evidence(generalized, evidence)
 }
 
-/// ORs the AADLoginForWindows extension folder (`C:\Packages\Plugins\…AADLoginForWindows`)
-/// into `aad_login_for_windows` (whose `CDJ` values were read from SOFTWARE).
-pub fn fill_aad_plugin(w: &mut WindowsFacts, fs: &dyn FileSystem, partition_index: Option<u32>) {
+/// `aad_login_for_windows` (the `CDJ` values read from SOFTWARE) ORed with the
+/// AADLoginForWindows extension folder (`C:\Packages\Plugins\…AADLoginForWindows`).
+pub fn with_aad_plugin(
+    mut fact: Fact<bool>,
+    fs: &dyn FileSystem,
+    partition_index: Option<u32>,
+) -> Fact<bool> {
     let (present, detail) = match exists(fs, AAD_PLUGIN_DIR, true) {
         Ok(true) => (true, "folder present".to_owned()),
         Ok(false) => (false, "absent".to_owned()),
         Err(e) => (false, format!("unreadable: {e}")),
     };
     let evidence = file_evidence(partition_index, AAD_PLUGIN_DIR, detail);
-    let fact = &mut w.aad_login_for_windows;
     match (fact.value, present) {
         (true, false) => {}
-        (false, true) => *fact = Fact::new(true, evidence),
+        (false, true) => fact = Fact::new(true, evidence),
         _ => fact.evidence.push(evidence),
     }
+    fact
 }
 
 #[cfg(test)]

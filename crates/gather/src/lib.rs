@@ -344,6 +344,9 @@ fn gather_windows(
         }
     }
 
+    // Each hive step writes only its own hive's fields and reads none. What a later step needs
+    // from an earlier one is passed to it: SYSTEM's `Setup` values, SOFTWARE's `ImageState` and
+    // AADLoginForWindows values, and (for the OS identity) SOFTWARE's version values.
     let mut setup = system::SetupValues::default();
     if let Ok(h) = &opened.system {
         setup = system::fill(&mut w, h, problems);
@@ -354,9 +357,12 @@ fn gather_windows(
     if let Ok(h) = &opened.security {
         security::fill(&mut w, h, problems);
     }
-    files::fill_generalized(&mut w, &*fs, index, &setup, problems);
-    files::fill_aad_plugin(&mut w, &*fs, index);
+    w.generalized = files::generalized(&w.image_state, &*fs, index, &setup, problems);
+    let cdj = std::mem::take(&mut w.aad_login_for_windows);
+    w.aad_login_for_windows = files::with_aad_plugin(cdj, &*fs, index);
     w.answer_files = unattend::answer_files(&*fs, index, setup.unattend_file.as_ref(), problems);
+    // The OS identity is decided once, from the version values SOFTWARE (and SYSTEM's
+    // ProductType) gave, and stored.
     w.fill_identity();
     Some(w)
 }

@@ -6,7 +6,7 @@ use vhdlint_registry::Hive;
 
 use super::hives::Reg;
 use crate::evidence::{Evidence, Fact};
-use crate::model::{Problem, ReservedStorage, WindowsFacts};
+use crate::model::{ImageState, Problem, ReservedStorage, WindowsFacts};
 
 /// `Microsoft\Windows NT\CurrentVersion`.
 pub const CURRENT_VERSION: &str = r"Microsoft\Windows NT\CurrentVersion";
@@ -43,7 +43,7 @@ pub fn fill(w: &mut WindowsFacts, hive: &Hive, problems: &mut Vec<Problem>) {
     version(w, &reg, problems);
 
     let r = reg.value(SETUP_STATE, "ImageState", problems);
-    w.image_state = Fact::new(r.string().map(|s| s.trim().to_owned()), r.evidence);
+    w.image_state = Fact::new(r.string().map(|s| ImageState::parse(&s)), r.evidence);
 
     let cdj = reg.key(CDJ, problems);
     let mut residue = Vec::new();

@@ -15,12 +15,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 use vhdlint_facts::{
-    ContainerFormat, DiskType, Evidence, Generation, ImageFacts, PartitionKind, PartitionScheme,
-    ProblemKind, ReservedStorage, WindowsFacts, IMAGE_STATE_GENERALIZED_OOBE,
+    ContainerFormat, DiskType, Evidence, Generation, ImageFacts, ImageState, PartitionKind,
+    PartitionScheme, ProblemKind, ReservedStorage, WindowsFacts,
 };
 use vhdlint_filesystems::image::Image;
 use vhdlint_gather::{gather, gather_path, GatherOptions};
-use vhdlint_policy::{evaluate, Date, Options, Profile, Severity};
+use vhdlint_policy::{evaluate, Date, Options, Profile, RuleId, Severity};
 
 /// Path of fixture image `name` (decompressed into the cache).
 fn image(name: &str) -> PathBuf {
@@ -173,8 +173,8 @@ fn assert_gold(f: &ImageFacts) {
     assert_eq!(w.version_label.value.as_deref(), Some("23H2"));
     assert!(!w.multi_session.value);
     assert_eq!(
-        w.image_state.value.as_deref(),
-        Some(IMAGE_STATE_GENERALIZED_OOBE)
+        w.image_state.value,
+        Some(ImageState::GeneralizeResealToOobe)
     );
     assert!(w.generalized.value, "{:#?}", w.generalized.evidence);
     assert!(!w.azure_ad_joined.value);
@@ -322,7 +322,7 @@ fn gathering_is_lazy() {
 fn not_generalized() {
     let f = facts("not-generalized.vhdx.xz");
     let w = windows(&f);
-    assert_eq!(w.image_state.value.as_deref(), Some("IMAGE_STATE_COMPLETE"));
+    assert_eq!(w.image_state.value, Some(ImageState::Complete));
     assert!(!w.generalized.value);
 }
 
@@ -566,12 +566,12 @@ fn garbage_is_a_container_problem_and_a_missing_file_an_error() {
 // ---------------------------------------------------------------------------------------------
 // The rules on gathered facts.
 
-fn findings(f: &ImageFacts, profile: Profile) -> Vec<(&'static str, Severity)> {
+fn findings(f: &ImageFacts, profile: Profile) -> Vec<(RuleId, Severity)> {
     let opts = Options::new(profile, Date::parse("2025-06-01").unwrap());
     evaluate(f, &opts)
         .findings
         .iter()
-        .map(|x| (x.rule, x.severity))
+        .map(|x| (x.id, x.severity))
         .collect()
 }
 
@@ -592,23 +592,23 @@ fn policy_gold_passes_and_each_variant_fires_its_rule() {
     );
 
     for (variant, rule) in [
-        ("not-generalized", "VL0401"),
-        ("aad-joined", "VL0501"),
-        ("pro-edition", "VL0301"),
-        ("win10-1909", "VL0304"),
-        ("multi-session", "VL0302"),
-        ("recovery-partition", "VL0202"),
-        ("gen1-mbr", "VL0201"),
-        ("stale-unattend", "VL0601"),
-        ("cdrom-disabled", "VL0602"),
-        ("domain-joined", "VL0502"),
-        ("mdm-enrolled", "VL0502"),
-        ("reserved-storage", "VL0701"),
-        ("dirty-hive", "VL0702"),
+        ("not-generalized", RuleId::NotGeneralized),
+        ("aad-joined", RuleId::EntraJoined),
+        ("pro-edition", RuleId::UnsupportedOsEdition),
+        ("win10-1909", RuleId::EndOfServicing),
+        ("multi-session", RuleId::MultiSession),
+        ("recovery-partition", RuleId::RecoveryPartition),
+        ("gen1-mbr", RuleId::Generation1),
+        ("stale-unattend", RuleId::AnswerFileFixesComputerName),
+        ("cdrom-disabled", RuleId::CdromDisabled),
+        ("domain-joined", RuleId::DomainJoinedOrMdmEnrolled),
+        ("mdm-enrolled", RuleId::DomainJoinedOrMdmEnrolled),
+        ("reserved-storage", RuleId::ReservedStorageEnabled),
+        ("dirty-hive", RuleId::DirtyHive),
     ] {
         let f = facts(&format!("{variant}.vhdx.xz"));
         let got = findings(&f, Profile::Windows365);
-        let new: Vec<&str> = got
+        let new: Vec<RuleId> = got
             .iter()
             .filter(|(r, _)| !gold_rules.iter().any(|(g, _)| g == r))
             .map(|(r, _)| *r)

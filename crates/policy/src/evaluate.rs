@@ -5,7 +5,7 @@ use vhdlint_facts::ImageFacts;
 
 use crate::date::Date;
 use crate::graph::{GraphErrorCode, ImageStatus, OsStatus};
-use crate::rule::{Finding, Options, Profile, Severity};
+use crate::rule::{Finding, Options, Profile, RuleKind, Severity};
 use crate::rules::RULES;
 use crate::servicing::{Servicing, ServicingTable};
 
@@ -80,7 +80,7 @@ pub fn os_servicing(
         return (OsStatus::Unknown, None, None);
     };
     let verified_on = Some(table.verified_on);
-    if !w.identity().is_client() {
+    if !w.is_client() {
         return (OsStatus::Unknown, None, verified_on);
     }
     let Some(build) = w.current_build.value else {
@@ -95,10 +95,11 @@ pub fn os_servicing(
     }
 }
 
-/// Runs every rule of [`RULES`] for `options.profile` and derives the Graph outcome.
+/// Runs every `check` rule of [`RULES`] for `options.profile` and derives the Graph outcome.
 pub fn evaluate(facts: &ImageFacts, options: &Options) -> Evaluation {
     let findings: Vec<Finding> = RULES
         .iter()
+        .filter(|rule| matches!(rule.kind, RuleKind::Check { .. }))
         .flat_map(|rule| rule.check(facts, options))
         .collect();
     let has_error = findings.iter().any(|f| f.severity == Severity::Error);
@@ -162,13 +163,13 @@ impl CloudPcDeviceImage {
         facts: &ImageFacts,
         evaluation: &Evaluation,
     ) -> Self {
-        let identity = facts.windows.as_ref().map(|w| w.identity());
+        let w = facts.windows.as_ref();
         CloudPcDeviceImage {
             odata_type: CLOUD_PC_DEVICE_IMAGE_TYPE,
             display_name: display_name.into(),
-            operating_system: identity.as_ref().and_then(|i| i.os_name.clone()),
-            os_build_number: identity.as_ref().and_then(|i| i.version_label.clone()),
-            os_version_number: identity.and_then(|i| i.version),
+            operating_system: w.and_then(|w| w.os_name.value.clone()),
+            os_build_number: w.and_then(|w| w.version_label.value.clone()),
+            os_version_number: w.and_then(|w| w.version.value.clone()),
             os_status: evaluation.os_status,
             status: evaluation.status,
             error_code: evaluation.error_code,

@@ -2,9 +2,17 @@
 //! requirements as rules over [`ImageFacts`], with the error codes Microsoft Graph reports on a
 //! `cloudPcDeviceImage`.
 //!
-//! Rules are declared once ([`RULES`]: stable id, kebab-case name, title, level per profile,
-//! Graph code, message, remediation, references) and are pure functions of the facts. Profiles
-//! (`windows365`, `devbox`, `avd`) only select levels. [`evaluate()`] runs them all and derives
+//! A rule is one declaration in the [`RULES`] table ([`rules`]): its [`RuleId`] (the stable id,
+//! `VL0401`), kebab-case name, title, [`RuleKind`] (level per profile and Graph code for `check`;
+//! one [`AuditSeverity`] for the coming `audit` rules, ids `VS…`), message, remediation,
+//! references, and its `hits`, a pure function of the facts. Profiles (`windows365`, `devbox`,
+//! `avd`) only select levels. `vhdlint_report::rules` prints the table (`vhdlint rules`, the README's
+//! Markdown).
+//!
+//! Adding a rule: one entry in the `rules!` table (documentation, id, fields, `hits`), a case
+//! in `tests/common` (and a fixture image when the facts come from one), then
+//! `VHDLINT_BLESS=1 cargo test -p vhdlint-policy --test rules levels_snapshot` and
+//! `vhdlint rules --format markdown` into the README. [`evaluate()`] runs them all and derives
 //! Graph's `status`, `errorCode` (by [`ERROR_CODE_PRECEDENCE`]) and `osStatus` (from the
 //! end-of-servicing table in `data/end-of-servicing.json`).
 //!
@@ -38,6 +46,7 @@ pub mod date;
 pub mod error;
 pub mod evaluate;
 pub mod graph;
+
 pub mod rule;
 pub mod rules;
 pub mod servicing;
@@ -49,9 +58,12 @@ pub use evaluate::{
     ERROR_CODE_PRECEDENCE,
 };
 pub use graph::{GraphErrorCode, ImageStatus, OsStatus};
+#[allow(deprecated)]
+pub use rule::RuleMeta;
 pub use rule::{
-    Finding, Hit, Level, Levels, Options, Profile, Rule, RuleMeta, Severity, DEFAULT_MAX_OS_DISK_GB,
+    AuditSeverity, Finding, Hit, HitsFn, Level, Levels, Options, Profile, Rule, RuleKind, Severity,
+    DEFAULT_MAX_OS_DISK_GB,
 };
-pub use rules::{minimum_windows_10_build, rule, RETIRED_IDS, RULES};
+pub use rules::{minimum_windows_10_build, rule, RuleId, RETIRED_IDS, RULES};
 pub use servicing::{lookup, Servicing, ServicingChannel, ServicingTable, EMBEDDED_TABLE};
 pub use vhdlint_facts::{Evidence, ImageFacts};

@@ -9,6 +9,7 @@ use vhdlint_facts::{Evidence, ImageFacts};
 use crate::date::Date;
 use crate::error::PolicyError;
 use crate::graph::GraphErrorCode;
+use crate::rules::RuleId;
 
 /// The service the image is checked for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
@@ -91,6 +92,16 @@ pub enum Level {
 }
 
 impl Level {
+    /// `error`, `warning`, `info` or `allowed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "info",
+            Level::Allowed => "allowed",
+        }
+    }
+
     /// The severity findings get, or `None` when allowed.
     pub fn severity(self) -> Option<Severity> {
         match self {
@@ -169,27 +180,165 @@ impl Default for Options {
     }
 }
 
-/// Everything a rule declares about itself; `vhdlint rules`, the docs and SARIF are built from
-/// it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RuleMeta {
-    /// Stable id (`VL0401`). Never reused: a retired rule's id goes to [`crate::RETIRED_IDS`].
-    pub id: &'static str,
+/// Which command runs a rule, and how serious its findings are.
+///
+/// `vhdlint check` rules (ids `VL…`) have a [`Level`] per [`Profile`] and may carry a Graph
+/// error code. `vhdlint audit` rules (ids `VS…`, not declared yet) will have one
+/// [`AuditSeverity`] and no Graph code; they live in the same table and [`crate::evaluate()`]
+/// never runs them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleKind {
+    /// A `vhdlint check` rule.
+    Check {
+        /// Level per profile.
+        levels: Levels,
+        /// The Graph `cloudPcDeviceImageErrorCode` an error finding carries, if any.
+        graph_code: Option<GraphErrorCode>,
+    },
+    /// A `vhdlint audit` rule.
+    Audit {
+        /// The severity of its findings.
+        severity: AuditSeverity,
+    },
+}
+
+/// The severity of an audit finding (`vhdlint audit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditSeverity {
+    /// For information.
+    Info,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+/// What a rule sees in the facts, whatever the profile's level.
+pub type HitsFn = fn(&ImageFacts, &Options) -> Vec<Hit>;
+
+/// A rule: one declaration in [`crate::RULES`] (id, name, title, kind and levels, message,
+/// remediation, references, and the pure function that finds its hits). `vhdlint rules`, the
+/// README table, SARIF and the docs are built from it.
+#[derive(Clone, Copy)]
+pub struct Rule {
+    /// Stable id (`VL0401` as [`RuleId::as_str`] spells it). Never reused: a retired rule's id
+    /// goes to [`crate::RETIRED_IDS`].
+    pub id: RuleId,
     /// Stable kebab-case name (`not-generalized`).
     pub name: &'static str,
     /// One-line title.
     pub title: &'static str,
-    /// Level per profile.
-    pub levels: Levels,
-    /// The Graph `cloudPcDeviceImageErrorCode` an error finding carries, if any.
-    pub graph_code: Option<GraphErrorCode>,
+    /// Which command runs it, with its levels or severity.
+    pub kind: RuleKind,
     /// Why it matters, in one or two sentences.
     pub message: &'static str,
     /// What to do about it.
     pub remediation: &'static str,
     /// Where the requirement is written.
     pub references: &'static [&'static str],
+    /// What the rule sees in the facts.
+    pub hits: HitsFn,
+}
+
+/// The old name of [`Rule`]: the declaration is the rule now.
+#[deprecated(note = "use Rule: a rule is one declaration")]
+pub type RuleMeta = Rule;
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rule")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `vhdlint rules --format json` shape (a public contract): `id`, `name`, `title`, `levels`,
+/// `graphCode`, `message`, `remediation`, `references`; audit rules give `severity` instead of
+/// `levels` and `graphCode`.
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Rule", 8)?;
+        st.serialize_field("id", self.id.as_str())?;
+        st.serialize_field("name", self.name)?;
+        st.serialize_field("title", self.title)?;
+        match self.kind {
+            RuleKind::Check { levels, graph_code } => {
+                st.serialize_field("levels", &levels)?;
+                st.serialize_field("graphCode", &graph_code)?;
+            }
+            RuleKind::Audit { severity } => st.serialize_field("severity", &severity)?,
+        }
+        st.serialize_field("message", self.message)?;
+        st.serialize_field("remediation", self.remediation)?;
+        st.serialize_field("references", self.references)?;
+        st.end()
+    }
+}
+
+impl Rule {
+    /// The id as text (`VL0401`).
+    pub fn code(&self) -> &'static str {
+        self.id.as_str()
+    }
+
+    /// The level per profile of a `check` rule; `None` for an audit rule.
+    pub fn levels(&self) -> Option<Levels> {
+        match self.kind {
+            RuleKind::Check { levels, .. } => Some(levels),
+            RuleKind::Audit { .. } => None,
+        }
+    }
+
+    /// The level in `profile`: `Allowed` for an audit rule (`check` never runs it).
+    pub fn level(&self, profile: Profile) -> Level {
+        self.levels().map_or(Level::Allowed, |l| l.get(profile))
+    }
+
+    /// The Graph error code an error finding carries, if any.
+    pub fn graph_code(&self) -> Option<GraphErrorCode> {
+        match self.kind {
+            RuleKind::Check { graph_code, .. } => graph_code,
+            RuleKind::Audit { .. } => None,
+        }
+    }
+
+    /// What the rule sees in `facts`, whatever the profile's level.
+    pub fn hits(&self, facts: &ImageFacts, options: &Options) -> Vec<Hit> {
+        (self.hits)(facts, options)
+    }
+
+    /// The findings for `options.profile`: none when the profile allows the condition.
+    pub fn check(&self, facts: &ImageFacts, options: &Options) -> Vec<Finding> {
+        let Some(severity) = self.level(options.profile).severity() else {
+            return Vec::new();
+        };
+        let error_code = if severity == Severity::Error {
+            self.graph_code()
+        } else {
+            None
+        };
+        self.hits(facts, options)
+            .into_iter()
+            .map(|hit| Finding {
+                id: self.id,
+                rule: self.id.as_str(),
+                name: self.name,
+                severity,
+                error_code,
+                message: hit.message,
+                evidence: hit.evidence,
+                remediation: self.remediation,
+            })
+            .collect()
+    }
 }
 
 /// What a rule saw, before the profile gives it a severity.
@@ -215,6 +364,9 @@ impl Hit {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
+    /// The rule.
+    #[serde(skip)]
+    pub id: RuleId,
     /// The rule id (`VL0401`).
     pub rule: &'static str,
     /// The rule name (`not-generalized`).
@@ -229,38 +381,4 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     /// How to fix it.
     pub remediation: &'static str,
-}
-
-/// A rule: declared once, a pure function of the facts.
-pub trait Rule: Send + Sync {
-    /// The rule's declaration.
-    fn meta(&self) -> &'static RuleMeta;
-
-    /// What the rule sees in `facts`, whatever the profile's level.
-    fn hits(&self, facts: &ImageFacts, options: &Options) -> Vec<Hit>;
-
-    /// The findings for `options.profile`: none when the profile allows the condition.
-    fn check(&self, facts: &ImageFacts, options: &Options) -> Vec<Finding> {
-        let meta = self.meta();
-        let Some(severity) = meta.levels.get(options.profile).severity() else {
-            return Vec::new();
-        };
-        let error_code = if severity == Severity::Error {
-            meta.graph_code
-        } else {
-            None
-        };
-        self.hits(facts, options)
-            .into_iter()
-            .map(|hit| Finding {
-                rule: meta.id,
-                name: meta.name,
-                severity,
-                error_code,
-                message: hit.message,
-                evidence: hit.evidence,
-                remediation: meta.remediation,
-            })
-            .collect()
-    }
 }

@@ -94,14 +94,14 @@ fn every_code_a_rule_can_emit_is_in_the_csdl() {
     let Some(csdl) = csdl() else { return };
     let members = enum_members(&csdl, "cloudPcDeviceImageErrorCode");
     for r in RULES {
-        if let Some(code) = r.meta().graph_code {
+        if let Some(code) = r.graph_code() {
             let json = serde_json::to_value(code).unwrap();
             let name = json.as_str().unwrap();
             assert_eq!(
                 members.get(name),
                 Some(&u32::from(code.value())),
                 "{} emits {name}",
-                r.meta().id
+                r.id
             );
         }
     }

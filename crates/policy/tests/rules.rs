@@ -13,22 +13,22 @@ mod common;
 use std::collections::{BTreeSet, HashSet};
 
 use common::*;
-use vhdlint_facts::{AnswerFile, Evidence, Fact, ImageFacts};
+use vhdlint_facts::{AnswerFile, Evidence, Fact, ImageFacts, ImageState};
 use vhdlint_policy::*;
 
-fn fired(facts: &ImageFacts, profile: Profile) -> BTreeSet<&'static str> {
+fn fired(facts: &ImageFacts, profile: Profile) -> BTreeSet<RuleId> {
     evaluate(facts, &options(profile))
         .findings
         .iter()
-        .map(|f| f.rule)
+        .map(|f| f.id)
         .collect()
 }
 
 /// Rules that legitimately fire together with a case's own rule.
-fn co_firing(case: &str) -> &'static [&'static str] {
+fn co_firing(case: RuleId) -> &'static [RuleId] {
     match case {
         // Windows 10 1809 is below every minimum and long past end of servicing.
-        "VL0303" => &["VL0304"],
+        RuleId::OsVersionBelowMinimum => &[RuleId::EndOfServicing],
         _ => &[],
     }
 }
@@ -48,9 +48,9 @@ fn good_image_fires_no_rule_in_any_profile() {
 
 #[test]
 fn every_rule_has_a_case() {
-    let cases: HashSet<&str> = cases().iter().map(|(id, _)| *id).collect();
+    let cases: HashSet<RuleId> = cases().iter().map(|(id, _)| *id).collect();
     for r in RULES {
-        assert!(cases.contains(r.meta().id), "no case for {}", r.meta().id);
+        assert!(cases.contains(&r.id), "no case for {}", r.id);
     }
 }
 
@@ -58,9 +58,9 @@ fn every_rule_has_a_case() {
 fn each_rule_fires_on_its_case_and_on_no_other() {
     for (case, facts) in cases() {
         for profile in Profile::ALL {
-            let expected: BTreeSet<&str> = std::iter::once(case)
+            let expected: BTreeSet<RuleId> = std::iter::once(case)
                 .chain(co_firing(case).iter().copied())
-                .filter(|id| rule(id).unwrap().meta().levels.get(profile) != Level::Allowed)
+                .filter(|id| id.rule().level(profile) != Level::Allowed)
                 .collect();
             assert_eq!(
                 fired(&facts, profile),
@@ -69,9 +69,7 @@ fn each_rule_fires_on_its_case_and_on_no_other() {
             );
         }
         // What the rule sees does not depend on the profile's level.
-        let hits = rule(case)
-            .unwrap()
-            .hits(&facts, &options(Profile::Windows365));
+        let hits = case.rule().hits(&facts, &options(Profile::Windows365));
         assert!(!hits.is_empty(), "{case} has no hit");
         for hit in hits {
             assert!(!hit.evidence.is_empty(), "{case}: a hit without evidence");
@@ -80,181 +78,88 @@ fn each_rule_fires_on_its_case_and_on_no_other() {
 }
 
 #[test]
-fn levels_per_profile_are_the_issue_table() {
-    use Level::{Allowed as A, Error as E, Info as I, Warning as W};
-    let table: &[(&str, Level, Level, Level, Option<GraphErrorCode>)] = &[
-        ("VL0101", E, E, E, Some(GraphErrorCode::SourceImageInvalid)),
-        ("VL0102", W, W, W, None),
-        (
-            "VL0103",
-            E,
-            E,
-            W,
-            Some(GraphErrorCode::SourceImageSizeExceedsLimitation),
-        ),
-        ("VL0201", E, E, I, Some(GraphErrorCode::SourceImageInvalid)),
-        ("VL0202", E, E, W, Some(GraphErrorCode::SourceImageInvalid)),
-        (
-            "VL0301",
-            E,
-            E,
-            E,
-            Some(GraphErrorCode::OsVersionNotSupported),
-        ),
-        (
-            "VL0302",
-            E,
-            E,
-            A,
-            Some(GraphErrorCode::OsVersionNotSupported),
-        ),
-        (
-            "VL0303",
-            E,
-            E,
-            E,
-            Some(GraphErrorCode::OsVersionNotSupported),
-        ),
-        ("VL0304", W, W, W, None),
-        (
-            "VL0401",
-            E,
-            E,
-            E,
-            Some(GraphErrorCode::SourceImageNotGeneralized),
-        ),
-        (
-            "VL0501",
-            E,
-            E,
-            E,
-            Some(GraphErrorCode::VmAlreadyAzureAdjoined),
-        ),
-        ("VL0502", E, E, W, Some(GraphErrorCode::SourceImageInvalid)),
-        (
-            "VL0601",
-            E,
-            E,
-            E,
-            Some(GraphErrorCode::SourceImageNotSupportCustomizeVmName),
-        ),
-        (
-            "VL0602",
-            E,
-            E,
-            E,
-            Some(GraphErrorCode::SourceImageNotSupportCustomizeVmName),
-        ),
-        ("VL0701", I, W, I, None),
-        ("VL0702", W, W, W, None),
-    ];
-    assert_eq!(table.len(), RULES.len());
-    for (id, w365, devbox, avd, code) in table {
-        let m = rule(id).unwrap().meta();
-        assert_eq!(
-            (
-                m.levels.windows365,
-                m.levels.devbox,
-                m.levels.avd,
-                m.graph_code
-            ),
-            (*w365, *devbox, *avd, *code),
-            "{id}"
-        );
-    }
-}
-
-#[test]
 fn rule_ids_and_names_are_unique_well_formed_and_never_retired() {
     let mut ids = HashSet::new();
     let mut names = HashSet::new();
     for r in RULES {
-        let m = r.meta();
-        assert!(ids.insert(m.id), "duplicate id {}", m.id);
-        assert!(names.insert(m.name), "duplicate name {}", m.name);
-        assert!(!RETIRED_IDS.contains(&m.id), "{} is retired", m.id);
+        let id = r.id.as_str();
+        assert!(ids.insert(id), "duplicate id {id}");
+        assert!(names.insert(r.name), "duplicate name {}", r.name);
+        assert!(!RETIRED_IDS.contains(&id), "{id} is retired");
+        // `check` rules are VL…, `audit` rules VS…: one table, two id ranges.
+        let prefix = match r.kind {
+            RuleKind::Check { .. } => "VL",
+            RuleKind::Audit { .. } => "VS",
+        };
         assert!(
-            m.id.len() == 6
-                && m.id.starts_with("VL")
-                && m.id[2..].bytes().all(|b| b.is_ascii_digit()),
-            "{}",
-            m.id
+            id.len() == 6 && id.starts_with(prefix) && id[2..].bytes().all(|b| b.is_ascii_digit()),
+            "{id} is not {prefix}nnnn"
         );
         assert!(
-            m.name
+            r.name
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                && !m.name.starts_with('-')
-                && !m.name.ends_with('-'),
+                && !r.name.starts_with('-')
+                && !r.name.ends_with('-'),
             "{} is not kebab-case",
-            m.name
+            r.name
         );
-        assert!(!m.title.is_empty() && !m.message.is_empty() && !m.remediation.is_empty());
-        assert!(!m.references.is_empty(), "{} has no reference", m.id);
+        assert!(!r.title.is_empty() && !r.message.is_empty() && !r.remediation.is_empty());
+        assert!(!r.references.is_empty(), "{id} has no reference");
+        // The enum and the table agree, and lookups by id and by name find the rule.
+        assert_eq!(r.id.rule().name, r.name);
+        assert_eq!(rule(id).map(|r| r.id), Some(r.id));
+        assert_eq!(rule(&id.to_ascii_lowercase()).map(|r| r.id), Some(r.id));
+        assert_eq!(rule(r.name).map(|r| r.id), Some(r.id));
     }
-    let sorted: Vec<&str> = RULES.iter().map(|r| r.meta().id).collect();
-    let mut again = sorted.clone();
-    again.sort_unstable();
-    assert_eq!(sorted, again, "RULES is in id order");
+    assert_eq!(rule("VL9999").map(|r| r.id), None);
+    let table: Vec<RuleId> = RULES.iter().map(|r| r.id).collect();
+    assert_eq!(table, RuleId::ALL, "RULES and RuleId::ALL are in one order");
+    let texts: Vec<&str> = RULES.iter().map(|r| r.id.as_str()).collect();
+    let mut sorted = texts.clone();
+    sorted.sort_unstable();
+    assert_eq!(texts, sorted, "RULES is in id order");
 }
 
-/// Renames, re-levelling and new rules show up here in review.
+/// Every rule's level in every profile and its Graph code, one line each, against the committed
+/// snapshot `tests/snapshots/levels.txt`: renames, re-levelling and new rules show up there in
+/// review. `VHDLINT_BLESS=1` rewrites the snapshot.
 #[test]
-fn rules_snapshot() {
-    let actual: String = RULES
-        .iter()
-        .map(|r| {
-            let m = r.meta();
-            let l = |l: Level| {
-                serde_json::to_value(l)
-                    .unwrap()
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
+fn levels_snapshot() {
+    let mut actual = String::new();
+    for r in RULES {
+        for p in Profile::ALL {
+            let code = match r.level(p) {
+                Level::Error => r.graph_code().map_or("-", |c| c.as_str()),
+                _ => "-",
             };
-            format!(
-                "{} {} w365={} devbox={} avd={} code={}\n",
-                m.id,
-                m.name,
-                l(m.levels.windows365),
-                l(m.levels.devbox),
-                l(m.levels.avd),
-                m.graph_code.map_or("-", |c| c.as_str())
-            )
-        })
-        .collect();
-    let expected = "\
-VL0101 image-unreadable w365=error devbox=error avd=error code=sourceImageInvalid
-VL0102 not-upload-ready-vhd w365=warning devbox=warning avd=warning code=-
-VL0103 os-disk-too-large w365=error devbox=error avd=warning code=sourceImageSizeExceedsLimitation
-VL0201 generation-1 w365=error devbox=error avd=info code=sourceImageInvalid
-VL0202 recovery-partition w365=error devbox=error avd=warning code=sourceImageInvalid
-VL0301 unsupported-os-edition w365=error devbox=error avd=error code=osVersionNotSupported
-VL0302 multi-session w365=error devbox=error avd=allowed code=osVersionNotSupported
-VL0303 os-version-below-minimum w365=error devbox=error avd=error code=osVersionNotSupported
-VL0304 end-of-servicing w365=warning devbox=warning avd=warning code=-
-VL0401 not-generalized w365=error devbox=error avd=error code=sourceImageNotGeneralized
-VL0501 entra-joined w365=error devbox=error avd=error code=vmAlreadyAzureAdjoined
-VL0502 domain-joined-or-mdm-enrolled w365=error devbox=error avd=warning code=sourceImageInvalid
-VL0601 answer-file-fixes-computer-name w365=error devbox=error avd=error code=sourceImageNotSupportCustomizeVMName
-VL0602 cdrom-disabled w365=error devbox=error avd=error code=sourceImageNotSupportCustomizeVMName
-VL0701 reserved-storage-enabled w365=info devbox=warning avd=info code=-
-VL0702 dirty-hive w365=warning devbox=warning avd=warning code=-
-";
-    assert_eq!(actual, expected, "\nactual snapshot:\n{actual}");
+            actual += &format!("{} {} {p} {} {code}\n", r.id, r.name, r.level(p).as_str());
+        }
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/levels.txt");
+    if std::env::var_os("VHDLINT_BLESS").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        actual == expected,
+        "the rule levels differ from {}:\n{}\n(re-run with VHDLINT_BLESS=1 to accept)",
+        path.display(),
+        vhdlint_testkit::line_diff(&expected, &actual)
+    );
 }
 
-fn case(id: &str) -> ImageFacts {
+fn case(id: RuleId) -> ImageFacts {
     cases().into_iter().find(|(c, _)| *c == id).unwrap().1
 }
 
 #[test]
 fn avd_allows_multi_session_and_gen1_is_info() {
-    let e = evaluate(&case("VL0302"), &options(Profile::Avd));
+    let e = evaluate(&case(RuleId::MultiSession), &options(Profile::Avd));
     assert!(e.findings.is_empty());
     assert!(e.passed);
 
-    let e = evaluate(&case("VL0201"), &options(Profile::Avd));
+    let e = evaluate(&case(RuleId::Generation1), &options(Profile::Avd));
     assert_eq!(e.findings.len(), 1);
     assert_eq!(e.findings[0].severity, Severity::Info);
     assert_eq!(e.findings[0].error_code, None, "no Graph code below error");
@@ -262,7 +167,7 @@ fn avd_allows_multi_session_and_gen1_is_info() {
     assert!(e.passed);
 
     for p in [Profile::Windows365, Profile::Devbox] {
-        let e = evaluate(&case("VL0201"), &options(p));
+        let e = evaluate(&case(RuleId::Generation1), &options(p));
         assert_eq!(e.findings[0].severity, Severity::Error);
         assert_eq!(e.error_code, Some(GraphErrorCode::SourceImageInvalid));
         assert_eq!(e.status, ImageStatus::Failed);
@@ -272,7 +177,11 @@ fn avd_allows_multi_session_and_gen1_is_info() {
 
 #[test]
 fn avd_downgrades_to_warnings() {
-    for id in ["VL0103", "VL0202", "VL0502"] {
+    for id in [
+        RuleId::OsDiskTooLarge,
+        RuleId::RecoveryPartition,
+        RuleId::DomainJoinedOrMdmEnrolled,
+    ] {
         let e = evaluate(&case(id), &options(Profile::Avd));
         assert_eq!(e.findings.len(), 1, "{id}");
         assert_eq!(e.findings[0].severity, Severity::Warning, "{id}");
@@ -296,11 +205,15 @@ fn devbox_minimum_is_20h2_and_windows_365_minimum_is_1909() {
     set_os(&mut f, "Windows 10 Enterprise", "Enterprise", 18363, None); // 1909
     windows(&mut f).release_id.value = Some("1909".into());
     windows(&mut f).fill_identity();
-    assert!(!fired(&f, Profile::Windows365).contains("VL0303"));
-    assert!(!fired(&f, Profile::Avd).contains("VL0303"));
-    assert!(fired(&f, Profile::Devbox).contains("VL0303"));
+    assert!(!fired(&f, Profile::Windows365).contains(&RuleId::OsVersionBelowMinimum));
+    assert!(!fired(&f, Profile::Avd).contains(&RuleId::OsVersionBelowMinimum));
+    assert!(fired(&f, Profile::Devbox).contains(&RuleId::OsVersionBelowMinimum));
     let e = evaluate(&f, &options(Profile::Devbox));
-    let finding = e.findings.iter().find(|f| f.rule == "VL0303").unwrap();
+    let finding = e
+        .findings
+        .iter()
+        .find(|f| f.id == RuleId::OsVersionBelowMinimum)
+        .unwrap();
     assert!(finding.message.contains("20H2"), "{}", finding.message);
 
     set_os(
@@ -310,12 +223,12 @@ fn devbox_minimum_is_20h2_and_windows_365_minimum_is_1909() {
         19042,
         Some("20H2"),
     );
-    assert!(!fired(&f, Profile::Devbox).contains("VL0303"));
+    assert!(!fired(&f, Profile::Devbox).contains(&RuleId::OsVersionBelowMinimum));
 }
 
 #[test]
 fn reserved_storage_is_info_except_on_devbox() {
-    let f = case("VL0701");
+    let f = case(RuleId::ReservedStorageEnabled);
     let sev = |p| evaluate(&f, &options(p)).findings[0].severity;
     assert_eq!(sev(Profile::Windows365), Severity::Info);
     assert_eq!(sev(Profile::Avd), Severity::Info);
@@ -366,8 +279,8 @@ fn unsupported_editions_fail_and_the_reason_names_them() {
         set_os(&mut f, product, edition, *build, None);
         for p in Profile::ALL {
             let e = evaluate(&f, &options(p));
-            let ids: Vec<&str> = e.findings.iter().map(|f| f.rule).collect();
-            assert_eq!(ids, ["VL0301"], "{edition} {p}");
+            let ids: Vec<RuleId> = e.findings.iter().map(|f| f.id).collect();
+            assert_eq!(ids, [RuleId::UnsupportedOsEdition], "{edition} {p}");
             assert!(
                 e.findings[0].message.contains(says),
                 "{}",
@@ -395,7 +308,10 @@ fn server_build_colliding_with_windows_11_is_not_a_supported_client() {
     w.fill_identity();
     let e = evaluate(&f, &options(Profile::Windows365));
     assert_eq!(e.os_status, OsStatus::Unknown);
-    assert!(e.findings.iter().all(|f| f.rule == "VL0301"));
+    assert!(e
+        .findings
+        .iter()
+        .all(|f| f.id == RuleId::UnsupportedOsEdition));
     assert_eq!(
         CloudPcDeviceImage::new("x", &f, &e)
             .operating_system
@@ -406,13 +322,13 @@ fn server_build_colliding_with_windows_11_is_not_a_supported_client() {
 
 #[test]
 fn error_code_precedence() {
-    let combine = |ids: &[&str]| -> ImageFacts {
+    let combine = |ids: &[RuleId]| -> ImageFacts {
         let mut f = good();
         for id in ids {
-            let c = case(id);
+            let c = case(*id);
             match *id {
-                "VL0103" => f.container = c.container,
-                "VL0201" => {
+                RuleId::OsDiskTooLarge => f.container = c.container,
+                RuleId::Generation1 => {
                     f.generation = c.generation;
                     f.partitions = c.partitions;
                 }
@@ -420,18 +336,18 @@ fn error_code_precedence() {
                     let w = c.windows.unwrap();
                     let mine = windows(&mut f);
                     match *id {
-                        "VL0301" | "VL0302" => {
+                        RuleId::UnsupportedOsEdition | RuleId::MultiSession => {
                             mine.edition_id = w.edition_id;
                             mine.product_name = w.product_name;
                             mine.fill_identity();
                         }
-                        "VL0401" => {
+                        RuleId::NotGeneralized => {
                             mine.image_state = w.image_state;
                             mine.generalized = w.generalized;
                         }
-                        "VL0501" => mine.azure_ad_joined = w.azure_ad_joined,
-                        "VL0601" => mine.answer_files = w.answer_files,
-                        "VL0602" => mine.cdrom_disabled = w.cdrom_disabled,
+                        RuleId::EntraJoined => mine.azure_ad_joined = w.azure_ad_joined,
+                        RuleId::AnswerFileFixesComputerName => mine.answer_files = w.answer_files,
+                        RuleId::CdromDisabled => mine.cdrom_disabled = w.cdrom_disabled,
                         other => panic!("no combiner for {other}"),
                     }
                 }
@@ -439,33 +355,58 @@ fn error_code_precedence() {
         }
         f
     };
-    let code = |ids: &[&str]| evaluate(&combine(ids), &options(Profile::Windows365)).error_code;
+    let code = |ids: &[RuleId]| evaluate(&combine(ids), &options(Profile::Windows365)).error_code;
     use GraphErrorCode as G;
     assert_eq!(
-        code(&["VL0601", "VL0501", "VL0401", "VL0301", "VL0103", "VL0201"]),
+        code(&[
+            RuleId::AnswerFileFixesComputerName,
+            RuleId::EntraJoined,
+            RuleId::NotGeneralized,
+            RuleId::UnsupportedOsEdition,
+            RuleId::OsDiskTooLarge,
+            RuleId::Generation1
+        ]),
         Some(G::SourceImageInvalid)
     );
     assert_eq!(
-        code(&["VL0601", "VL0501", "VL0401", "VL0301", "VL0103"]),
+        code(&[
+            RuleId::AnswerFileFixesComputerName,
+            RuleId::EntraJoined,
+            RuleId::NotGeneralized,
+            RuleId::UnsupportedOsEdition,
+            RuleId::OsDiskTooLarge
+        ]),
         Some(G::SourceImageSizeExceedsLimitation)
     );
     assert_eq!(
-        code(&["VL0601", "VL0501", "VL0401", "VL0302"]),
+        code(&[
+            RuleId::AnswerFileFixesComputerName,
+            RuleId::EntraJoined,
+            RuleId::NotGeneralized,
+            RuleId::MultiSession
+        ]),
         Some(G::OsVersionNotSupported)
     );
     assert_eq!(
-        code(&["VL0601", "VL0501", "VL0401"]),
+        code(&[
+            RuleId::AnswerFileFixesComputerName,
+            RuleId::EntraJoined,
+            RuleId::NotGeneralized
+        ]),
         Some(G::SourceImageNotGeneralized)
     );
-    assert_eq!(code(&["VL0602", "VL0501"]), Some(G::VmAlreadyAzureAdjoined));
     assert_eq!(
-        code(&["VL0602"]),
+        code(&[RuleId::CdromDisabled, RuleId::EntraJoined]),
+        Some(G::VmAlreadyAzureAdjoined)
+    );
+    assert_eq!(
+        code(&[RuleId::CdromDisabled]),
         Some(G::SourceImageNotSupportCustomizeVmName)
     );
     assert_eq!(code(&[]), None);
 
     // On AVD, Gen1 is only info: it does not take the code.
-    let f = combine(&["VL0201", "VL0401"]);
+    let f = combine(&[RuleId::Generation1, RuleId::NotGeneralized]);
     assert_eq!(
         evaluate(&f, &options(Profile::Avd)).error_code,
         Some(G::SourceImageNotGeneralized)
@@ -475,11 +416,11 @@ fn error_code_precedence() {
 #[test]
 fn every_emitted_code_is_ranked_and_paid_source_is_never_emitted() {
     for r in RULES {
-        if let Some(code) = r.meta().graph_code {
+        if let Some(code) = r.graph_code() {
             assert!(
                 ERROR_CODE_PRECEDENCE.contains(&code),
                 "{} emits unranked {code}",
-                r.meta().id
+                r.id
             );
             assert_ne!(code, GraphErrorCode::PaidSourceImageNotSupport);
         }
@@ -518,8 +459,8 @@ fn os_status_around_the_end_of_servicing_date() {
     for d in ["2026-11-10", "2027-03-01"] {
         let after = at(d);
         assert_eq!(after.os_status, OsStatus::SupportedWithWarning, "{d}");
-        let ids: Vec<&str> = after.findings.iter().map(|f| f.rule).collect();
-        assert_eq!(ids, ["VL0304"]);
+        let ids: Vec<RuleId> = after.findings.iter().map(|f| f.id).collect();
+        assert_eq!(ids, [RuleId::EndOfServicing]);
         assert_eq!(after.findings[0].severity, Severity::Warning);
         assert!(after.findings[0].message.contains("2026-11-10"));
         assert_eq!(
@@ -589,7 +530,10 @@ fn unknown_future_build_is_unknown_never_failed() {
 
 #[test]
 fn no_windows_means_unknown_os_status() {
-    let e = evaluate(&case("VL0101"), &options(Profile::Windows365));
+    let e = evaluate(
+        &case(RuleId::ImageUnreadable),
+        &options(Profile::Windows365),
+    );
     assert_eq!(e.os_status, OsStatus::Unknown);
     assert_eq!(e.error_code, Some(GraphErrorCode::SourceImageInvalid));
     assert!(
@@ -602,7 +546,7 @@ fn no_windows_means_unknown_os_status() {
 #[test]
 fn not_generalized_variants() {
     let mut f = good();
-    let state = |s: Option<&str>| Fact::bare(s.map(str::to_owned));
+    let state = |s: Option<&str>| Fact::bare(s.map(ImageState::parse));
     for (s, generalized, fires, says) in [
         (Some("IMAGE_STATE_COMPLETE"), false, true, "COMPLETE"),
         (
@@ -677,7 +621,7 @@ fn aad_login_residue_alone_fires_entra_joined() {
     );
     let e = evaluate(&f, &options(Profile::Avd));
     assert_eq!(e.findings.len(), 1);
-    assert_eq!(e.findings[0].rule, "VL0501");
+    assert_eq!(e.findings[0].id, RuleId::EntraJoined);
     assert_eq!(e.error_code, Some(GraphErrorCode::VmAlreadyAzureAdjoined));
 }
 
@@ -688,12 +632,15 @@ fn mdm_enrolment_alone_fires_the_domain_rule() {
         true,
         Evidence::registry_key("SOFTWARE", r"Microsoft\Enrollments\{GUID}", true),
     );
-    assert_eq!(fired(&f, Profile::Windows365), BTreeSet::from(["VL0502"]));
+    assert_eq!(
+        fired(&f, Profile::Windows365),
+        BTreeSet::from([RuleId::DomainJoinedOrMdmEnrolled])
+    );
 }
 
 #[test]
 fn size_limit_follows_max_os_disk_gb() {
-    let f = case("VL0103"); // 127 GiB
+    let f = case(RuleId::OsDiskTooLarge); // 127 GiB
     let mut o = options(Profile::Windows365);
     o.max_os_disk_gb = 128;
     assert!(evaluate(&f, &o).findings.is_empty());
@@ -712,10 +659,10 @@ fn size_limit_follows_max_os_disk_gb() {
 
 #[test]
 fn finding_json_shape() {
-    let e = evaluate(&case("VL0401"), &options(Profile::Windows365));
+    let e = evaluate(&case(RuleId::NotGeneralized), &options(Profile::Windows365));
     let json = serde_json::to_value(&e).unwrap();
     let f = &json["findings"][0];
-    assert_eq!(f["rule"], "VL0401");
+    assert_eq!(f["rule"], RuleId::NotGeneralized.as_str());
     assert_eq!(f["name"], "not-generalized");
     assert_eq!(f["severity"], "error");
     assert_eq!(f["errorCode"], "sourceImageNotGeneralized");
@@ -754,13 +701,13 @@ fn cloud_pc_device_image_shape() {
             "sizeInGB": 64
         })
     );
-    let f = case("VL0501");
+    let f = case(RuleId::EntraJoined);
     let e = evaluate(&f, &options(Profile::Windows365));
     let json = serde_json::to_value(CloudPcDeviceImage::new("x", &f, &e)).unwrap();
     assert_eq!(json["status"], "failed");
     assert_eq!(json["errorCode"], "vmAlreadyAzureAdjoined");
     // Unreadable: no OS, no size when there is no container.
-    let mut f = case("VL0101");
+    let mut f = case(RuleId::ImageUnreadable);
     f.container = None;
     let e = evaluate(&f, &options(Profile::Windows365));
     let json = serde_json::to_value(CloudPcDeviceImage::new("x", &f, &e)).unwrap();
@@ -787,7 +734,7 @@ fn profile_and_options_parse() {
 #[test]
 #[ignore = "prints a sample; run with --ignored --nocapture"]
 fn print_sample() {
-    let f = case("VL0302");
+    let f = case(RuleId::MultiSession);
     let e = evaluate(&f, &options(Profile::Windows365));
     println!("{}", serde_json::to_string_pretty(&e).unwrap());
 }

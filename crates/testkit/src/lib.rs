@@ -121,3 +121,21 @@ pub fn qemu_img() -> Option<PathBuf> {
     let out = Command::new("qemu-img").arg("--version").output().ok()?;
     out.status.success().then(|| PathBuf::from("qemu-img"))
 }
+
+/// `-` lines only in `expected`, `+` lines only in `actual`, in order (enough for tables).
+pub fn line_diff(expected: &str, actual: &str) -> String {
+    let old: Vec<&str> = expected.lines().collect();
+    let new: Vec<&str> = actual.lines().collect();
+    let mut out = String::new();
+    for l in &old {
+        if !new.contains(l) {
+            out += &format!("- {l}\n");
+        }
+    }
+    for l in &new {
+        if !old.contains(l) {
+            out += &format!("+ {l}\n");
+        }
+    }
+    out
+}

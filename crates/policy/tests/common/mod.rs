@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use vhdlint_facts::*;
-use vhdlint_policy::{Date, Options, Profile};
+use vhdlint_policy::{Date, Options, Profile, RuleId};
 
 pub const CV: &str = r"Microsoft\Windows NT\CurrentVersion";
 
@@ -150,7 +150,7 @@ pub fn good() -> ImageFacts {
         display_version: Fact::new(Some("23H2".into()), sz(CV, "DisplayVersion", "23H2")),
         release_id: Fact::new(Some("2009".into()), sz(CV, "ReleaseId", "2009")),
         image_state: Fact::new(
-            Some(IMAGE_STATE_GENERALIZED_OOBE.into()),
+            Some(ImageState::GeneralizeResealToOobe),
             sz(setup_state, "ImageState", IMAGE_STATE_GENERALIZED_OOBE),
         ),
         generalized: Fact::with_evidence(
@@ -229,7 +229,7 @@ pub fn set_os(f: &mut ImageFacts, product: &str, edition: &str, build: u32, disp
 }
 
 /// One facts value per rule, named by the rule it triggers.
-pub fn cases() -> Vec<(&'static str, ImageFacts)> {
+pub fn cases() -> Vec<(RuleId, ImageFacts)> {
     let mut cases = Vec::new();
 
     let mut f = good();
@@ -239,20 +239,20 @@ pub fn cases() -> Vec<(&'static str, ImageFacts)> {
         message: "partition 3 boot sector OEM id is -FVE-FS-".into(),
         evidence: vec![Evidence::file(Some(3), r"\ (boot sector offset 3)")],
     });
-    cases.push(("VL0101", f));
+    cases.push((RuleId::ImageUnreadable, f));
 
     let mut f = good();
     let c = f.container.as_mut().unwrap();
     c.format.value = ContainerFormat::Vhdx;
     c.disk_type.value = DiskType::Dynamic;
     c.file_size.value = 9 * GIB;
-    cases.push(("VL0102", f));
+    cases.push((RuleId::NotUploadReadyVhd, f));
 
     let mut f = good();
     let c = f.container.as_mut().unwrap();
     c.virtual_size.value = 127 * GIB;
     c.file_size.value = 127 * GIB + 512;
-    cases.push(("VL0103", f));
+    cases.push((RuleId::OsDiskTooLarge, f));
 
     let mut f = good();
     f.generation = GenerationFact {
@@ -276,7 +276,7 @@ pub fn cases() -> Vec<(&'static str, ImageFacts)> {
             detail: Some("type 0x07, active".into()),
         }],
     }];
-    cases.push(("VL0201", f));
+    cases.push((RuleId::Generation1, f));
 
     let mut f = good();
     f.partitions.as_mut().unwrap().entries.push(PartitionEntry {
@@ -293,7 +293,7 @@ pub fn cases() -> Vec<(&'static str, ImageFacts)> {
             detail: None,
         }],
     });
-    cases.push(("VL0202", f));
+    cases.push((RuleId::RecoveryPartition, f));
 
     let mut f = good();
     set_os(
@@ -303,7 +303,7 @@ pub fn cases() -> Vec<(&'static str, ImageFacts)> {
         22631,
         Some("23H2"),
     );
-    cases.push(("VL0301", f));
+    cases.push((RuleId::UnsupportedOsEdition, f));
 
     let mut f = good();
     set_os(
@@ -322,22 +322,22 @@ pub fn cases() -> Vec<(&'static str, ImageFacts)> {
         ),
     );
     windows(&mut f).fill_identity();
-    cases.push(("VL0302", f));
+    cases.push((RuleId::MultiSession, f));
 
     let mut f = good();
     set_os(&mut f, "Windows 10 Enterprise", "Enterprise", 17763, None);
     windows(&mut f).release_id.value = Some("1809".into());
     windows(&mut f).fill_identity();
-    cases.push(("VL0303", f));
+    cases.push((RuleId::OsVersionBelowMinimum, f));
 
     let mut f = good();
     set_os(&mut f, "Windows 10 Enterprise", "Enterprise", 22000, None);
-    cases.push(("VL0304", f));
+    cases.push((RuleId::EndOfServicing, f));
 
     let mut f = good();
     let w = windows(&mut f);
     w.image_state = Fact::new(
-        Some("IMAGE_STATE_COMPLETE".into()),
+        Some(ImageState::Complete),
         sz(
             r"Microsoft\Windows\CurrentVersion\Setup\State",
             "ImageState",
@@ -345,7 +345,7 @@ pub fn cases() -> Vec<(&'static str, ImageFacts)> {
         ),
     );
     w.generalized = Fact::bare(false);
-    cases.push(("VL0401", f));
+    cases.push((RuleId::NotGeneralized, f));
 
     let mut f = good();
     windows(&mut f).azure_ad_joined = Fact::new(
@@ -356,7 +356,7 @@ pub fn cases() -> Vec<(&'static str, ImageFacts)> {
             true,
         ),
     );
-    cases.push(("VL0501", f));
+    cases.push((RuleId::EntraJoined, f));
 
     let mut f = good();
     windows(&mut f).domain_joined = Fact::new(
@@ -368,7 +368,7 @@ pub fn cases() -> Vec<(&'static str, ImageFacts)> {
             Some("S-1-5-21-1-2-3".into()),
         ),
     );
-    cases.push(("VL0502", f));
+    cases.push((RuleId::DomainJoinedOrMdmEnrolled, f));
 
     let mut f = good();
     windows(&mut f).answer_files.push(AnswerFile {
@@ -380,12 +380,12 @@ pub fn cases() -> Vec<(&'static str, ImageFacts)> {
             detail: Some("<ComputerName>BUILD01</ComputerName> in specialize".into()),
         }],
     });
-    cases.push(("VL0601", f));
+    cases.push((RuleId::AnswerFileFixesComputerName, f));
 
     let mut f = good();
     windows(&mut f).cdrom_disabled =
         Fact::new(true, sys(r"ControlSet001\Services\cdrom", "Start", "0x4"));
-    cases.push(("VL0602", f));
+    cases.push((RuleId::CdromDisabled, f));
 
     let mut f = good();
     windows(&mut f).reserved_storage = Fact::new(
@@ -396,13 +396,13 @@ pub fn cases() -> Vec<(&'static str, ImageFacts)> {
             "0x1",
         ),
     );
-    cases.push(("VL0701", f));
+    cases.push((RuleId::ReservedStorageEnabled, f));
 
     let mut f = good();
     let h = &mut windows(&mut f).hives[0];
     h.dirty = true;
     h.logs_replayed = true;
-    cases.push(("VL0702", f));
+    cases.push((RuleId::DirtyHive, f));
 
     cases
 }

@@ -26,18 +26,10 @@ fn hive_file_error(e: HiveFileError) -> anyhow::Error {
     }
 }
 
-/// `HKLM\SYSTEM\Select` given for a standalone SYSTEM file means `Select`.
+/// `HKLM\SYSTEM\Select` given for a standalone SYSTEM file means `Select` (the registry
+/// crate's path syntax: only `\` separates keys).
 fn strip_root(key: &str) -> String {
-    let parts: Vec<&str> = key.split(['\\', '/']).filter(|p| !p.is_empty()).collect();
-    let rooted = parts.first().is_some_and(|r| {
-        ["HKLM", "HKEY_LOCAL_MACHINE", "HKU", "HKEY_USERS"]
-            .iter()
-            .any(|x| r.eq_ignore_ascii_case(x))
-    });
-    parts
-        .get(if rooted { 2 } else { 0 }..)
-        .unwrap_or_default()
-        .join("\\")
+    vhdlint_registry::path::strip_hive_prefix(key)
 }
 
 pub(crate) fn reg(target: &Path, key: &str, no_logs: bool, json: bool) -> anyhow::Result<Outcome> {
@@ -67,12 +59,10 @@ pub(crate) fn reg(target: &Path, key: &str, no_logs: bool, json: bool) -> anyhow
         } else {
             rest
         };
-        let prefix = key
-            .split(['\\', '/'])
-            .filter(|p| !p.is_empty())
-            .take(2)
-            .collect::<Vec<_>>()
-            .join("\\");
+        let prefix = match vhdlint_registry::path::split_prefix(key) {
+            Some((root, hive, _)) => format!("{root}\\{hive}"),
+            None => String::new(),
+        };
         let shown = if rest.is_empty() {
             prefix
         } else {
@@ -87,7 +77,10 @@ pub(crate) fn reg(target: &Path, key: &str, no_logs: bool, json: bool) -> anyhow
     let found = hive
         .key(&path)
         .map_err(|e| ImageFailure(format!("{source}: {e}")))?
-        .ok_or_else(|| anyhow::anyhow!("{source}: key {shown} not found"))?;
+        .ok_or_else(|| match vhdlint_registry::path::slash_hint(&path) {
+            Some(hint) => anyhow::anyhow!("{source}: key {shown} not found ({hint})"),
+            None => anyhow::anyhow!("{source}: key {shown} not found"),
+        })?;
     let doc = key_json(&hive, &found, &shown, &source)
         .map_err(|e| ImageFailure(format!("{source}: {e}")))?;
     let mut out = std::io::stdout().lock();
@@ -113,5 +106,10 @@ mod tests {
             r"ControlSet001\Control"
         );
         assert_eq!(strip_root(""), "");
+        assert_eq!(strip_root(r"HKLM/SYSTEM/Select"), "Select");
+        assert_eq!(
+            strip_root(r"MIME\Database\Content Type\audio/wav"),
+            r"MIME\Database\Content Type\audio/wav"
+        );
     }
 }

@@ -122,42 +122,11 @@ pub enum HiveName {
     User(String),
 }
 
-/// Splits `HKLM\SYSTEM\Select` into the hive it names and the key path inside it.
-///
-/// Accepts `HKLM`/`HKEY_LOCAL_MACHINE` and `HKU`/`HKEY_USERS`, either separator, any case.
+/// Splits `HKLM\SYSTEM\Select` into the hive it names and the key path inside it: see
+/// [`crate::path::parse`] for the syntax (only `\` separates keys; `/` only after the root key
+/// and the hive name).
 pub fn split_registry_path(path: &str) -> Result<(HiveName, String), String> {
-    let mut parts = path
-        .split(['\\', '/'])
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .into_iter();
-    let root = parts.next().unwrap_or("").to_ascii_uppercase();
-    let hive = parts.next().unwrap_or("");
-    let rest = parts.collect::<Vec<_>>().join("\\");
-    let upper = hive.to_ascii_uppercase();
-    let name = match root.as_str() {
-        "HKLM" | "HKEY_LOCAL_MACHINE" => match upper.as_str() {
-            "SYSTEM" => HiveName::Config("SYSTEM"),
-            "SOFTWARE" => HiveName::Config("SOFTWARE"),
-            "SECURITY" => HiveName::Config("SECURITY"),
-            "SAM" => HiveName::Config("SAM"),
-            "BCD" | "BCD00000000" => HiveName::Bcd,
-            _ => {
-                return Err(format!(
-                    "{path}: HKLM has SYSTEM, SOFTWARE, SECURITY, SAM and BCD offline, not {hive:?}"
-                ))
-            }
-        },
-        "HKU" | "HKEY_USERS" if upper == ".DEFAULT" => HiveName::DefaultUser,
-        "HKU" | "HKEY_USERS" if !hive.is_empty() => HiveName::User(hive.to_string()),
-        _ => {
-            return Err(format!(
-            "{path}: a key in an image starts with HKLM\\SYSTEM, HKLM\\SOFTWARE, HKLM\\SECURITY, \
-                 HKLM\\SAM, HKLM\\BCD, HKU\\.DEFAULT or HKU\\<user>"
-        ))
-        }
-    };
-    Ok((name, rest))
+    crate::path::parse(path)
 }
 
 /// Where in an image a hive was found: the volume and the path.
@@ -252,7 +221,7 @@ mod tests {
             (HiveName::Config("SYSTEM"), "Select".to_string())
         );
         assert_eq!(
-            split_registry_path("hkey_local_machine/software/Microsoft/Windows NT").unwrap(),
+            split_registry_path(r"hkey_local_machine/software\Microsoft\Windows NT").unwrap(),
             (
                 HiveName::Config("SOFTWARE"),
                 r"Microsoft\Windows NT".to_string()

@@ -130,8 +130,8 @@ pub fn strip_hive_prefix(path: &str) -> String {
 pub fn slash_hint(path: &str) -> Option<String> {
     path.contains('/').then(|| {
         format!(
-            "in registry paths only `\\` separates keys (`/` is part of a key name); did you mean \
-             {}?",
+            "in registry paths only `\\` separates keys and `/` is part of a key name; with `/` \
+             as separators that path is {}",
             path.replace('/', "\\")
         )
     })

@@ -126,6 +126,10 @@ pub struct EntryJson {
     /// Why the bytes are not plain content (`compressed`, `wofCompressed`, `encrypted`,
     /// `reparse:<kind>`), or null.
     pub special: Option<String>,
+    /// For a cloud-files placeholder (OneDrive): `local` / `local-pinned` (the content is on
+    /// the volume and `cat` reads it) or `not-local` (dehydrated; `special` says why it is
+    /// refused); null for any other file.
+    pub cloud: Option<&'static str>,
 }
 
 impl From<&DirEntry> for EntryJson {
@@ -141,6 +145,7 @@ impl From<&DirEntry> for EntryJson {
             reparse_tag: e.reparse_tag.map(|t| format!("{t:#010x}")),
             streams: e.streams.clone(),
             special: e.special.map(special_name),
+            cloud: e.cloud.map(|c| c.as_str()),
         }
     }
 }

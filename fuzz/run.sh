@@ -77,6 +77,12 @@ for target in "${targets[@]}"; do
       while IFS= read -r f; do seed "$f" "$seeds"; done < <(find "$corpus/$sub" -type f ! -name '*.md')
     done
   fi
+  if [ "$target" = registry_log ] && [ -d "$corpus" ]; then
+    # Each corpus hive joined with each of its logs in the layout the target splits (a real
+    # dirty hive plus a real log that replays), not only the files one by one.
+    python3 log_seeds.py "$corpus" "$seeds" "$(max_len_of "$target")" ||
+      echo "!! could not join hive+log seeds; fuzzing registry_log from single files"
+  fi
   if [ "$target" = pipeline ]; then
     # The whole-image fixtures are 56–128 MiB, far too big for libFuzzer; a test writes a
     # ~400 KiB dynamic VHD holding only the blocks `check` reads of testdata/images/gold.raw

@@ -199,6 +199,7 @@ fn compare_key(ours: &Key, line: &J, path: &str, t: &mut Tally) -> Result<Vec<Ke
 
 /// Walks `ours` in pre-order beside hivex's walk of `hivex_file`.
 fn compare(ours: &Hive, hivex_file: &Path) -> Result<Tally, String> {
+    let root = ours.root().map_err(|e| format!("root: {e}"))?;
     let mut child = Command::new(PYTHON)
         .arg(script())
         .arg(hivex_file)
@@ -208,10 +209,7 @@ fn compare(ours: &Hive, hivex_file: &Path) -> Result<Tally, String> {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut t = Tally::default();
-    let mut stack = vec![(
-        ours.root().map_err(|e| format!("root: {e}"))?,
-        String::new(),
-    )];
+    let mut stack = vec![(root, String::new())];
     let result = loop {
         let Some((key, path)) = stack.pop() else {
             break match lines.next() {

@@ -17,7 +17,7 @@ secs=${1:-30}
 shift || true
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo fuzz list); fi
-corpus=../../shared/corpus
+corpus=${VHDLINT_CORPUS:-../../shared/corpus} # where the tests find it too (testkit)
 run=corpus-run
 
 # Decompresses (by suffix) or copies file $1 into folder $2.

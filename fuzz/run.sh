@@ -17,7 +17,7 @@ secs=${1:-30}
 shift || true
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo fuzz list); fi
-corpus=../../shared/corpus
+corpus=${VHDLINT_CORPUS:-../../shared/corpus} # where the tests find it too (testkit)
 run=corpus-run
 
 # Decompresses (by suffix) or copies file $1 into folder $2.
@@ -91,6 +91,12 @@ for target in "${targets[@]}"; do
         ../testdata/images/overrides/domain-joined.security.reg |
         { n=0; while read -r hex; do n=$((n + 1)); echo "$hex" | xxd -r -p >"$seeds/security-$n.bin"; done; } ;;
   esac
+  if [ "$target" = registry_log ] && [ -d "$corpus" ]; then
+    # Each corpus hive joined with each of its logs in the layout the target splits (a real
+    # dirty hive plus a real log that replays), not only the files one by one.
+    python3 log_seeds.py "$corpus" "$seeds" "$(max_len_of "$target")" ||
+      echo "!! could not join hive+log seeds; fuzzing registry_log from single files"
+  fi
   if [ "$target" = pipeline ]; then
     # The whole-image fixtures are 56–128 MiB, far too big for libFuzzer; a test writes a
     # ~400 KiB dynamic VHD holding only the blocks `check` reads of testdata/images/gold.raw

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use vhdlint_container::ReadAt;
 use vhdlint_filesystems::image::{volume_path, Image, Volume};
-use vhdlint_filesystems::{FileData, FsError};
+use vhdlint_filesystems::{DirEntry, FileData, FsError, ReparseKind, Special};
 use vhdlint_report::volumes::{listing_text, special_name, EntryJson, ListingJson};
 use vhdlint_report::wire::SCHEMA_VERSION;
 
@@ -82,14 +82,35 @@ pub(crate) fn cat(
     {
         FileData::Content(d) => d,
         FileData::Unreadable(special) => {
+            let cloud = match special {
+                Special::Reparse {
+                    kind: ReparseKind::Cloud,
+                    ..
+                } => " (a cloud placeholder whose content is not on the volume)",
+                _ => "",
+            };
             return Err(ImageFailure(format!(
-                "{}: {path} cannot be read as content: it is {}",
+                "{}: {path} cannot be read as content: it is {}{cloud}",
                 image.display(),
                 special_name(special)
             ))
-            .into())
+            .into());
         }
     };
+    if stream.is_none() {
+        if let Ok(DirEntry {
+            cloud: Some(state),
+            reparse_tag: Some(tag),
+            ..
+        }) = fs.stat(volume_path(path))
+        {
+            eprintln!(
+                "vhdlint: note: {path} is a cloud placeholder (reparse tag {tag:#010x}, {}): \
+                 its content is on the volume and is what follows",
+                state.as_str()
+            );
+        }
+    }
     let mut out = std::io::stdout().lock();
     let len = data.len();
     let mut buf = vec![0u8; usize::try_from(CAT_CHUNK.min(len)).unwrap_or(0)];

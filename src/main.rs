@@ -128,6 +128,16 @@ enum Command {
     /// HKLM\BCD, HKU\.DEFAULT or HKU\<user>; HKLM\SYSTEM\CurrentControlSet is resolved
     /// offline from Select\Current) or a standalone hive file (KEY relative to its root; the
     /// .LOG/.LOG1/.LOG2 files beside it are replayed).
+    ///
+    /// Path syntax: only `\` separates keys; `/` is part of a key name (Amcache
+    /// `Root\InventoryDriverBinary\c:/windows/…`, `MIME\Database\Content Type\audio/wav`).
+    /// The one convenience: `/` may follow the root key and the hive name (`HKLM/SYSTEM/Select`),
+    /// whose names cannot contain it. Quote KEY for the shell.
+    ///
+    /// Output: value types by their Windows names (REG_SZ, REG_DWORD, REG_BINARY, …); text shows
+    /// REG_BINARY and other raw data as hex bytes. JSON gives each value's decoded `data`, its
+    /// bytes as stored in `raw` (lower-case hex) and a `problem` when the data cannot be decoded
+    /// (e.g. `malformed: REG_DWORD needs 4 bytes, has 0`: the key and its other values still read).
     Reg {
         /// An image, or a hive file.
         target: PathBuf,

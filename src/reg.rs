@@ -63,7 +63,10 @@ pub(crate) fn reg(target: &Path, key: &str, no_logs: bool, json: bool) -> anyhow
     let found = hive
         .key(&path)
         .map_err(|e| ImageFailure(format!("{source}: {e}")))?
-        .ok_or_else(|| anyhow::anyhow!("{source}: key {shown} not found"))?;
+        .ok_or_else(|| match vhdlint_registry::path::slash_hint(&path) {
+            Some(hint) => anyhow::anyhow!("{source}: key {shown} not found ({hint})"),
+            None => anyhow::anyhow!("{source}: key {shown} not found"),
+        })?;
     let doc = key_json(&hive, &found, &shown, &source)
         .map_err(|e| ImageFailure(format!("{source}: {e}")))?;
     let mut out = std::io::stdout().lock();

@@ -110,20 +110,75 @@ fn cat_reproduces_files_windows_wrote() {
 }
 
 #[test]
-fn the_onedrive_placeholder_is_reported_not_returned() {
-    let Some(cloud) = corpus_file("ntfs/dissect.ntfs/ntfs-cloud.bin.gz") else {
+fn cat_reads_local_cloud_placeholders_as_ntfs_3g_does() {
+    let Some(img) = corpus_file("ntfs/dissect.ntfs/ntfs-cloud.bin.gz") else {
         return;
     };
-    let cloud = cloud.to_str().unwrap();
-    let doc = ls(cloud, "/OneDrive");
-    let example = doc["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "example.txt")
-        .unwrap();
-    assert_eq!(example["special"], "reparse:cloud");
-    let out = vhdlint(&["cat", cloud, "/OneDrive/example.txt"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty());
+    let img = img.to_str().unwrap();
+    let ntfscat = std::process::Command::new("ntfscat")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !ntfscat {
+        println!(
+            "ntfscat (ntfs-3g) not installed: comparing with dissect.ntfs' expected bytes only"
+        );
+    }
+    for (file, local) in [
+        ("OneDrive/example.txt", true),
+        ("OneDrive/always-keep-on-device.txt", true),
+        ("OneDrive/created-from-desktop-while-online.txt", true),
+        ("OneDrive/Personal Vault.lnk", true),
+        ("OneDrive/created-online.txt", false),
+    ] {
+        let out = vhdlint(&["cat", img, file]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        if !local {
+            assert_eq!(out.status.code(), Some(1), "{file}");
+            assert!(
+                err.contains("reparse:cloud") && err.contains("not on the volume"),
+                "{err}"
+            );
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(0), "{file}: {err}");
+        assert!(
+            err.contains("cloud placeholder") && err.contains("local"),
+            "{err}"
+        );
+        if file.ends_with("example.txt") {
+            assert_eq!(
+                out.stdout,
+                b"This is an example file in the OneDrive folder!\r\n"
+            );
+        }
+        if ntfscat {
+            let theirs = std::process::Command::new("ntfscat")
+                .args([img, file])
+                .output()
+                .unwrap();
+            assert!(theirs.status.success(), "ntfscat {file}");
+            assert_eq!(
+                out.stdout, theirs.stdout,
+                "{file}: ntfs-3g reads other bytes"
+            );
+        }
+    }
+    let out = vhdlint(&["ls", img, "OneDrive", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = |n: &str| {
+        doc["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(entry("example.txt")["cloud"], "local");
+    assert_eq!(entry("example.txt")["special"], serde_json::Value::Null);
+    assert_eq!(entry("always-keep-on-device.txt")["cloud"], "local-pinned");
+    assert_eq!(entry("created-online.txt")["cloud"], "not-local");
+    assert_eq!(entry("created-online.txt")["special"], "reparse:cloud");
+    assert_eq!(entry("desktop.ini")["cloud"], serde_json::Value::Null);
 }

@@ -284,3 +284,152 @@ fn reg_prints_values_as_text_and_fails_cleanly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("0x"), "names an offset: {err}");
 }
+
+/// The value object (not only its data) named `name`.
+fn value_obj<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == name)
+        .unwrap_or_else(|| panic!("no value {name} in {doc}"))
+}
+
+#[test]
+fn zero_byte_dwords_of_sam_and_security_keep_their_keys() {
+    let cases = [
+        (
+            "hives/museum-win10/SAM.xz",
+            r"SAM\Domains\Account\Users",
+            "000001F4",
+        ),
+        (
+            "hives/museum-win11/SAM.xz",
+            r"SAM\Domains\Account\Users",
+            "000003E9",
+        ),
+        (
+            "hives/museum-win10/SECURITY.xz",
+            r"Policy\Secrets\DefaultPassword",
+            "CurrVal",
+        ),
+        (
+            "hives/museum-win11/SECURITY",
+            r"Policy\Secrets\DPAPI_SYSTEM",
+            "CurrVal",
+        ),
+    ];
+    for (rel, key, subkey) in cases {
+        let Some((code, doc)) = reg(rel, &[], key, &[]) else {
+            return;
+        };
+        assert_eq!(code, 0, "{rel} {key}: {doc}");
+        assert!(
+            doc["subkeys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s == subkey),
+            "{rel} {key}: {doc}"
+        );
+        let v = value_obj(&doc, "");
+        assert_eq!(v["type"], "REG_DWORD");
+        assert_eq!(v["data"], Value::Null);
+        assert_eq!(v["raw"], "", "the bytes as stored: none");
+        assert!(
+            v["problem"].as_str().unwrap().starts_with("malformed"),
+            "{v}"
+        );
+        // Text: the key is listed with its problem, not an error.
+        let hive = corpus_file(rel).unwrap();
+        let out = vhdlint(&["reg", hive.to_str().unwrap(), key]);
+        assert_eq!(out.status.code(), Some(0));
+        let text = stdout(&out);
+        assert!(
+            text.contains("REG_DWORD") && text.contains("malformed"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn key_names_with_slashes_are_reachable_and_slash_only_separates_the_prefix() {
+    let rel = "hives/museum-amcache-win10/Amcache.hve.xz";
+    let logs = [
+        "hives/museum-amcache-win10/Amcache.hve.LOG1.xz",
+        "hives/museum-amcache-win10/Amcache.hve.LOG2.xz",
+    ];
+    let key = r"Root\InventoryDriverBinary\c:/windows/system32/drivers/1394ohci.sys";
+    let Some((code, doc)) = reg(rel, &logs, key, &[]) else {
+        return;
+    };
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(value(&doc, "DriverName"), "1394ohci.sys");
+    let (_, parent) = reg(rel, &logs, r"Root\InventoryDriverBinary", &[]).unwrap();
+    assert!(parent["subkeys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s == "c:/windows/system32/drivers/1394ohci.sys"));
+    // The `/` convenience is only after the root key and the hive name.
+    let (code, doc) = reg(rel, &logs, &format!("HKLM/SOFTWARE/{key}"), &[]).unwrap();
+    assert_eq!(code, 0, "{doc}");
+    // Everywhere else `/` is part of the name: a clear not-found naming the rule.
+    let (code, doc) = reg(rel, &logs, "Root/InventoryDriverBinary", &[]).unwrap();
+    assert_eq!(code, 2);
+    let err = doc["stderr"].as_str().unwrap();
+    assert!(
+        err.contains("not found") && err.contains("only `\\` separates"),
+        "{err}"
+    );
+}
+
+#[test]
+fn multi_sz_keeps_empty_strings_and_json_keeps_raw_bytes() {
+    let rel = "hives/regipy/SYSTEM_WIN_10_1709.xz";
+    let Some((code, doc)) = reg(rel, &[], r"ControlSet001\Control\Session Manager", &[]) else {
+        return;
+    };
+    assert_eq!(code, 0);
+    let list = value(&doc, "PendingFileRenameOperations")
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        list.len(),
+        201,
+        "every string (hivex: 203 with the two terminators)"
+    );
+    assert_eq!(list[1], "", "the delete marker after the first source");
+    // Every value carries its raw bytes (hex) beside the decoded data.
+    for v in doc["values"].as_array().unwrap() {
+        let raw = v["raw"].as_str().unwrap_or_else(|| panic!("{v}"));
+        assert!(
+            raw.len() % 2 == 0 && raw.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{v}"
+        );
+    }
+    let pending = value_obj(&doc, "PendingFileRenameOperations");
+    assert!(pending["raw"]
+        .as_str()
+        .unwrap()
+        .ends_with("340034003200000000000000"));
+}
+
+#[test]
+fn binary_values_print_as_hex_bytes() {
+    let Some(hive) = corpus_file("hives/nt-hive/testhive") else {
+        return;
+    };
+    let out = vhdlint(&["reg", hive.to_str().unwrap(), "data-test"]);
+    let text = stdout(&out);
+    let line = text.lines().find(|l| l.contains("REG_BINARY")).unwrap();
+    assert!(line.ends_with("01 02 03 04 05"), "{line}");
+    assert!(text.contains("REG_QWORD") && text.contains("REG_DWORD_BIG_ENDIAN"));
+    let (_, doc) = reg("hives/nt-hive/testhive", &[], "data-test", &[]).unwrap();
+    let binary = value_obj(&doc, "binary");
+    assert_eq!(
+        binary["data"], "0102030405",
+        "data stays hex (unchanged contract)"
+    );
+    assert_eq!(binary["raw"], "0102030405");
+}

@@ -99,7 +99,8 @@ pub enum Evidence {
         /// The hive: `SOFTWARE`, `SYSTEM`, `SECURITY`, `BCD`, … or its path in the volume.
         hive: String,
         /// The key path relative to the hive root, with the control set resolved
-        /// (`ControlSet001\Services\cdrom`), never `CurrentControlSet`.
+        /// (`ControlSet001\Services\cdrom`), never `CurrentControlSet`: key names joined by
+        /// `\`, the only separator (`/` is part of a name; `vhdlint_registry::path`).
         key: String,
         /// The value name (`""` for the default value), or `None` for the key itself.
         value: Option<String>,

@@ -105,6 +105,7 @@ fn describe(e: &fatfs::DirEntry<'_, Disk>) -> DirEntry {
         reparse_tag: None,
         streams: Vec::new(),
         special: None,
+        cloud: None,
     }
 }
 
@@ -306,6 +307,7 @@ impl FileSystem for FatFileSystem {
                     reparse_tag: None,
                     streams: Vec::new(),
                     special: None,
+                    cloud: None,
                 },
             })
         })

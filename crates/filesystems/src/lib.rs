@@ -9,8 +9,9 @@
 //! ([`MAX_READ_PER_CALL`]). Boot sectors are checked by vhdlint before anything else reads them.
 //!
 //! File content is never handed out as if it were plain when it is not: WOF/CompactOS,
-//! EFS-encrypted and reparse-point (symlink, junction, cloud placeholder) files open as
-//! [`FileData::Unreadable`] with the reason; LZNT1-compressed files are decompressed.
+//! EFS-encrypted and reparse-point (symlink, junction, dehydrated cloud placeholder) files open
+//! as [`FileData::Unreadable`] with the reason; LZNT1-compressed files are decompressed; a cloud
+//! placeholder whose content is on the volume opens as content ([`CloudState`]).
 //!
 //! # Getting started
 //! 1. Read the partition table (`vhdlint_volumes::read_partitions`) and take a partition as a
@@ -179,6 +180,52 @@ pub enum Special {
     },
 }
 
+/// FILE_ATTRIBUTE_OFFLINE: the data is not on the volume.
+pub const ATTR_OFFLINE: u32 = 0x0000_1000;
+/// FILE_ATTRIBUTE_RECALL_ON_OPEN: the file must be fetched from its provider to open.
+pub const ATTR_RECALL_ON_OPEN: u32 = 0x0004_0000;
+/// FILE_ATTRIBUTE_PINNED: the user asked to always keep the content on the device.
+pub const ATTR_PINNED: u32 = 0x0008_0000;
+/// FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS: the data must be fetched from its provider to read.
+pub const ATTR_RECALL_ON_DATA_ACCESS: u32 = 0x0040_0000;
+
+/// State of a cloud-files placeholder (OneDrive; reparse tag IO_REPARSE_TAG_CLOUD_n).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CloudState {
+    /// The content is on the volume (none of FILE_ATTRIBUTE_OFFLINE, RECALL_ON_OPEN,
+    /// RECALL_ON_DATA_ACCESS): the unnamed stream is the file's bytes and opens as content, as
+    /// ntfs-3g reads it. `pinned`: FILE_ATTRIBUTE_PINNED ("always keep on this device").
+    Local {
+        /// FILE_ATTRIBUTE_PINNED is set.
+        pinned: bool,
+    },
+    /// Dehydrated: the content lives with the cloud provider (one of the attributes above is
+    /// set); the stream on the volume is not the content and opening refuses it.
+    NotLocal,
+}
+
+impl CloudState {
+    /// The state a cloud placeholder's FILE_ATTRIBUTE_* bits give.
+    pub fn from_attributes(attributes: u32) -> CloudState {
+        if attributes & (ATTR_OFFLINE | ATTR_RECALL_ON_OPEN | ATTR_RECALL_ON_DATA_ACCESS) != 0 {
+            CloudState::NotLocal
+        } else {
+            CloudState::Local {
+                pinned: attributes & ATTR_PINNED != 0,
+            }
+        }
+    }
+
+    /// `local`, `local-pinned` or `not-local`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloudState::Local { pinned: false } => "local",
+            CloudState::Local { pinned: true } => "local-pinned",
+            CloudState::NotLocal => "not-local",
+        }
+    }
+}
+
 /// One directory entry, or the result of [`FileSystem::stat`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirEntry {
@@ -202,6 +249,10 @@ pub struct DirEntry {
     pub streams: Vec<String>,
     /// Why the content cannot be read as plain bytes, if so.
     pub special: Option<Special>,
+    /// For a cloud-files placeholder (OneDrive): whether its content is on the volume. A local
+    /// placeholder has `special: None` (its bytes are its content); one that is not local has
+    /// `special: Some(Special::Reparse { kind: Cloud, .. })`.
+    pub cloud: Option<CloudState>,
 }
 
 /// What [`FileSystem::open`] gives.

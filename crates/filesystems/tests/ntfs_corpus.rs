@@ -12,7 +12,9 @@
 use std::sync::Arc;
 
 use vhdlint_container::{FileSource, ReadAt, Window};
-use vhdlint_filesystems::{mount, FileData, FileSystem, FsError, FsKind, ReparseKind, Special};
+use vhdlint_filesystems::{
+    mount, CloudState, FileData, FileSystem, FsError, FsKind, ReparseKind, Special,
+};
 
 /// A corpus volume: a bare one, or the MBR partition of a disk image.
 fn volume(rel: &str) -> Option<Arc<dyn ReadAt>> {
@@ -219,7 +221,7 @@ fn ntfs_samples_lastaccess() {
 }
 
 #[test]
-fn dissect_cloud_placeholder_is_not_content() {
+fn dissect_cloud_placeholders_read_when_local_and_are_refused_when_not() {
     let Some(v) = volume("ntfs/dissect.ntfs/ntfs-cloud.bin.gz") else {
         return;
     };
@@ -233,31 +235,49 @@ fn dissect_cloud_placeholder_is_not_content() {
         &names(&*fs, "OneDrive"),
         &["example.txt", "Documents", "desktop.ini"],
     );
+    // dissect.ntfs' test_mft_record_reparse_cloud_full: a cloud file (tag 0x9000601a, attributes
+    // 0x420) whose content is on the volume; ntfs-3g's ntfscat prints the same bytes.
     let st = fs.stat("OneDrive/example.txt").unwrap();
     let tag = st.reparse_tag.unwrap();
+    assert_eq!(tag, 0x9000_601A);
+    assert_eq!(ReparseKind::from_tag(tag), ReparseKind::Cloud);
+    assert_eq!(st.attributes, 0x420);
+    assert_eq!(st.cloud, Some(CloudState::Local { pinned: false }));
+    assert_eq!(st.special, None);
     assert_eq!(
-        tag & vhdlint_filesystems::TAG_CLOUD_MASK,
-        vhdlint_filesystems::TAG_CLOUD,
-        "{tag:#x}"
+        read_all(&fs.open("OneDrive/example.txt", None).unwrap()),
+        b"This is an example file in the OneDrive folder!\r\n"
     );
+    // "Always keep on this device": attributes 0x80420 (PINNED).
+    let pinned = fs.stat("OneDrive/always-keep-on-device.txt").unwrap();
+    assert_eq!(pinned.attributes, 0x80420);
+    assert_eq!(pinned.cloud, Some(CloudState::Local { pinned: true }));
+    let bytes = read_all(&fs.open("OneDrive/always-keep-on-device.txt", None).unwrap());
+    assert!(bytes.starts_with(b"This is a document created on the desktop"));
+    assert_eq!(bytes.len() as u64, pinned.size);
+    // Dehydrated (OFFLINE | RECALL_ON_DATA_ACCESS, sparse): the bytes on disk are zeros, not the
+    // content, so it stays refused.
+    let online = fs.stat("OneDrive/created-online.txt").unwrap();
+    assert_eq!(online.cloud, Some(CloudState::NotLocal));
+    let tag = online.reparse_tag.unwrap();
     assert_eq!(
-        st.special,
+        online.special,
         Some(Special::Reparse {
             tag,
             kind: ReparseKind::Cloud
         })
     );
-    match fs.open("OneDrive/example.txt", None).unwrap() {
+    match fs.open("OneDrive/created-online.txt", None).unwrap() {
         FileData::Unreadable(Special::Reparse {
             kind: ReparseKind::Cloud,
             ..
         }) => {}
-        other => panic!("cloud placeholder returned as {other:?}"),
+        other => panic!("dehydrated placeholder returned as {other:?}"),
     }
     assert!(matches!(
-        fs.open("OneDrive/example.txt", None)
+        fs.open("OneDrive/created-online.txt", None)
             .unwrap()
-            .content("OneDrive/example.txt"),
+            .content("OneDrive/created-online.txt"),
         Err(FsError::Unreadable { .. })
     ));
 }

@@ -124,7 +124,10 @@ pub fn data_text(data: &ValueData) -> String {
         ValueData::Dword(n) | ValueData::DwordBigEndian(n) => format!("{n:#x}"),
         ValueData::Qword(n) => format!("{n:#x}"),
         ValueData::MultiSz(v) => v.join("; "),
-        ValueData::None(b) | ValueData::Binary(b) | ValueData::Other { bytes: b, .. } => hex(b),
+        ValueData::None(b)
+        | ValueData::Binary(b)
+        | ValueData::Other { bytes: b, .. }
+        | ValueData::Malformed { bytes: b, .. } => hex(b),
     }
 }
 

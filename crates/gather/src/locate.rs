@@ -115,57 +115,13 @@ pub fn open_hive_in(
     })
 }
 
-/// Which hive a registry path names, as `reg` accepts them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HiveName {
-    /// `HKLM\SYSTEM`, `HKLM\SOFTWARE`, `HKLM\SECURITY`, `HKLM\SAM`: `Windows\System32\config\<NAME>`.
-    Config(&'static str),
-    /// `HKLM\BCD` (or `HKLM\BCD00000000`): the boot volume's store
-    /// ([`crate::layout::boot_volume`]): the ESP's `EFI\Microsoft\Boot\BCD` on a GPT disk, the
-    /// active partition's `Boot\BCD` on an MBR disk.
-    Bcd,
-    /// `HKU\.DEFAULT`: `Windows\System32\config\DEFAULT`.
-    DefaultUser,
-    /// `HKU\<user>`: `Users\<user>\NTUSER.DAT`.
-    User(String),
-}
+pub use vhdlint_registry::path::HiveName;
 
-/// Splits `HKLM\SYSTEM\Select` into the hive it names and the key path inside it.
-///
-/// Accepts `HKLM`/`HKEY_LOCAL_MACHINE` and `HKU`/`HKEY_USERS`, either separator, any case.
+/// Splits `HKLM\SYSTEM\Select` into the hive it names and the key path inside it: see
+/// [`vhdlint_registry::path::parse`] for the syntax (only `\` separates keys; `/` only after the root key
+/// and the hive name).
 pub fn split_registry_path(path: &str) -> Result<(HiveName, String), String> {
-    let mut parts = path
-        .split(['\\', '/'])
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .into_iter();
-    let root = parts.next().unwrap_or("").to_ascii_uppercase();
-    let hive = parts.next().unwrap_or("");
-    let rest = parts.collect::<Vec<_>>().join("\\");
-    let upper = hive.to_ascii_uppercase();
-    let name = match root.as_str() {
-        "HKLM" | "HKEY_LOCAL_MACHINE" => match upper.as_str() {
-            "SYSTEM" => HiveName::Config("SYSTEM"),
-            "SOFTWARE" => HiveName::Config("SOFTWARE"),
-            "SECURITY" => HiveName::Config("SECURITY"),
-            "SAM" => HiveName::Config("SAM"),
-            "BCD" | "BCD00000000" => HiveName::Bcd,
-            _ => {
-                return Err(format!(
-                    "{path}: HKLM has SYSTEM, SOFTWARE, SECURITY, SAM and BCD offline, not {hive:?}"
-                ))
-            }
-        },
-        "HKU" | "HKEY_USERS" if upper == ".DEFAULT" => HiveName::DefaultUser,
-        "HKU" | "HKEY_USERS" if !hive.is_empty() => HiveName::User(hive.to_string()),
-        _ => {
-            return Err(format!(
-            "{path}: a key in an image starts with HKLM\\SYSTEM, HKLM\\SOFTWARE, HKLM\\SECURITY, \
-                 HKLM\\SAM, HKLM\\BCD, HKU\\.DEFAULT or HKU\\<user>"
-        ))
-        }
-    };
-    Ok((name, rest))
+    vhdlint_registry::path::parse(path)
 }
 
 /// Where in an image a hive was found: the volume and the path.
@@ -256,31 +212,37 @@ pub fn is_hive_file(path: &Path) -> std::io::Result<bool> {
 
 /// `HKLM\SYSTEM\Select` given for a standalone SYSTEM file means `Select`.
 pub fn strip_root(key: &str) -> String {
-    let parts: Vec<&str> = key.split(['\\', '/']).filter(|p| !p.is_empty()).collect();
-    let rooted = parts.first().is_some_and(|r| {
-        ["HKLM", "HKEY_LOCAL_MACHINE", "HKU", "HKEY_USERS"]
-            .iter()
-            .any(|x| r.eq_ignore_ascii_case(x))
-    });
-    parts
-        .get(if rooted { 2 } else { 0 }..)
-        .unwrap_or_default()
-        .join("\\")
+    vhdlint_registry::path::strip_hive_prefix(key)
 }
 
-/// The root and hive of a registry path as the user wrote them (`HKLM\SYSTEM` of
-/// `hklm/SYSTEM/Select` is `hklm\SYSTEM`), to show the key found under that name.
+/// The root key and hive name of `key` (`HKLM\SYSTEM`), as the registry path syntax splits
+/// them; empty when `key` names no hive.
 pub fn key_prefix(key: &str) -> String {
-    key.split(['\\', '/'])
-        .filter(|p| !p.is_empty())
-        .take(2)
-        .collect::<Vec<_>>()
-        .join("\\")
+    match vhdlint_registry::path::split_prefix(key) {
+        Some((root, hive, _)) => format!("{root}\\{hive}"),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn standalone_keys_drop_an_hklm_prefix() {
+        assert_eq!(strip_root(r"HKLM\SYSTEM\Select"), "Select");
+        assert_eq!(strip_root(r"\Select\"), "Select");
+        assert_eq!(
+            strip_root(r"ControlSet001\Control"),
+            r"ControlSet001\Control"
+        );
+        assert_eq!(strip_root(""), "");
+        assert_eq!(strip_root(r"HKLM/SYSTEM/Select"), "Select");
+        assert_eq!(
+            strip_root(r"MIME\Database\Content Type\audio/wav"),
+            r"MIME\Database\Content Type\audio/wav"
+        );
+    }
 
     #[test]
     fn registry_paths_split_into_hive_and_key() {
@@ -289,7 +251,7 @@ mod tests {
             (HiveName::Config("SYSTEM"), "Select".to_string())
         );
         assert_eq!(
-            split_registry_path("hkey_local_machine/software/Microsoft/Windows NT").unwrap(),
+            split_registry_path(r"hkey_local_machine/software\Microsoft\Windows NT").unwrap(),
             (
                 HiveName::Config("SOFTWARE"),
                 r"Microsoft\Windows NT".to_string()
@@ -310,16 +272,5 @@ mod tests {
         assert!(split_registry_path(r"HKLM\HARDWARE").is_err());
         assert!(split_registry_path(r"HKCU\Software").is_err());
         assert!(split_registry_path("").is_err());
-    }
-
-    #[test]
-    fn standalone_keys_drop_an_hklm_prefix() {
-        assert_eq!(strip_root(r"HKLM\SYSTEM\Select"), "Select");
-        assert_eq!(strip_root(r"\Select\"), "Select");
-        assert_eq!(
-            strip_root(r"ControlSet001\Control"),
-            r"ControlSet001\Control"
-        );
-        assert_eq!(strip_root(""), "");
     }
 }

@@ -52,6 +52,7 @@ impl FileSystem for MemFs {
             reparse_tag: None,
             streams: vec![],
             special: None,
+            cloud: None,
         })
     }
     fn open(&self, path: &str, _stream: Option<&str>) -> Result<FileData, FsError> {

@@ -100,16 +100,18 @@ pub fn current_control_set(hive: &Hive) -> Result<Option<ControlSet>> {
 }
 
 /// Rewrites a leading `CurrentControlSet` component of a SYSTEM key path to the resolved
-/// `ControlSetNNN` (offline there is no such key). Other paths are returned unchanged.
+/// `ControlSetNNN` (offline there is no such key). Other paths are returned unchanged. Only `\`
+/// separates keys ([`crate::path`]).
 pub fn resolve_current_control_set(hive: &Hive, path: &str) -> Result<String> {
-    let mut parts = path.split(['\\', '/']).filter(|p| !p.is_empty());
+    let mut parts = crate::path::key_names(path);
     match parts.next() {
         Some(first) if first.eq_ignore_ascii_case("CurrentControlSet") => {
             match current_control_set(hive)? {
-                Some(cs) => Ok(std::iter::once(cs.name.as_str())
-                    .chain(parts)
-                    .collect::<Vec<_>>()
-                    .join("\\")),
+                Some(cs) => {
+                    let mut names = vec![cs.name];
+                    names.extend(parts.map(str::to_string));
+                    Ok(names.join("\\"))
+                }
                 None => Ok(path.to_string()),
             }
         }

@@ -313,11 +313,12 @@ impl Hive {
         Key::read(&self.inner, self.inner.root_cell, Arc::new(Vec::new()))
     }
 
-    /// The key at `path` below the root (`\`-separated, case-insensitive, never naming the root
-    /// itself); `Ok(None)` when a component does not exist.
+    /// The key at `path` below the root (case-insensitive, never naming the root itself);
+    /// `Ok(None)` when a component does not exist. Only `\` separates: `/` is part of a key
+    /// name ([`crate::path`]).
     pub fn key(&self, path: &str) -> Result<Option<Key>> {
         let mut key = self.root()?;
-        for part in path.split('\\').filter(|p| !p.is_empty()) {
+        for part in crate::path::key_names(path) {
             match key.subkey(part)? {
                 Some(k) => key = k,
                 None => return Ok(None),

@@ -13,7 +13,7 @@
 //! # Getting started
 //! 1. [`Hive::open`] a source (the hive file), with its [`HiveLogs`] and [`HiveOptions`].
 //! 2. Look at [`Hive::status`]: dirty, logs replayed, diagnostics.
-//! 3. [`Hive::key`] a path, then [`Key::value`] and [`Value::data`].
+//! 3. [`Hive::key`] a path (only `\` separates keys; `/` is part of a name: see [`path`]), then [`Key::value`] and [`Value::data`].
 //! 4. For a SYSTEM hive, [`current_control_set`]; for a BCD store, [`BcdStore::read`].
 //!
 //! ```no_run
@@ -45,6 +45,7 @@ pub mod hive;
 pub mod key;
 pub mod log_replay;
 pub mod marvin;
+pub mod path;
 pub mod value;
 
 pub use base_block::HiveBaseBlock;

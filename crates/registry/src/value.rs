@@ -58,12 +58,28 @@ pub enum ValueData {
     Dword(u32),
     /// `REG_DWORD_BIG_ENDIAN`.
     DwordBigEndian(u32),
-    /// `REG_MULTI_SZ`: the strings before the terminating empty string.
+    /// `REG_MULTI_SZ`: every string of the list, empty ones inside it included (Windows uses
+    /// them, e.g. as the delete markers of `PendingFileRenameOperations`); only the final
+    /// terminator(s) — the empty strings at the very end — end it.
     MultiSz(Vec<String>),
     /// `REG_QWORD`.
     Qword(u64),
     /// `REG_LINK` (UTF-16LE, whole data).
     Link(String),
+    /// Data its type cannot be decoded from: a fixed-size type (`REG_DWORD`,
+    /// `REG_DWORD_BIG_ENDIAN`, `REG_QWORD`) with fewer bytes than it needs — e.g. the zero-byte
+    /// REG_DWORDs (data-size field 0x80000000) Windows writes under SAM
+    /// `Domains\Account\Users` and SECURITY `Policy\Secrets\*`. The value, its key and its
+    /// siblings still read; hivex, yarp and regipy read these as empty values. A fact or rule
+    /// decides what it means.
+    Malformed {
+        /// The type number, as stored.
+        value_type: u32,
+        /// The data bytes, as stored.
+        bytes: Vec<u8>,
+        /// Bytes the type needs.
+        needed: u32,
+    },
     /// Any other type (resource lists, application-defined types), raw.
     Other {
         /// The type number.
@@ -261,51 +277,53 @@ impl Value {
     }
 }
 
-/// Decodes `bytes` of type `value_type` (the vk at `vk_off` for errors).
-pub fn decode(value_type: u32, bytes: Vec<u8>, vk_off: u64) -> Result<ValueData> {
-    let short = |needed: u64, len: usize| RegistryError::Truncated {
-        structure: "value data",
-        offset: vk_off,
+/// Decodes `bytes` of type `value_type`. Never fails: data a fixed-size type cannot be read
+/// from is [`ValueData::Malformed`] (the `Result` and `_vk_off` stay for callers' sake).
+pub fn decode(value_type: u32, bytes: Vec<u8>, _vk_off: u64) -> Result<ValueData> {
+    fn fixed<const N: usize>(bytes: &[u8]) -> Option<[u8; N]> {
+        bytes.get(..N).and_then(|b| <[u8; N]>::try_from(b).ok())
+    }
+    let malformed = |bytes: Vec<u8>, needed: u32| ValueData::Malformed {
+        value_type,
+        bytes,
         needed,
-        available: len as u64,
     };
     Ok(match value_type {
         REG_NONE => ValueData::None(bytes),
         REG_SZ => ValueData::Sz(vhdlint_container::bytes::utf16le(&bytes)),
         REG_EXPAND_SZ => ValueData::ExpandSz(vhdlint_container::bytes::utf16le(&bytes)),
         REG_BINARY => ValueData::Binary(bytes),
-        REG_DWORD => {
-            let a = <[u8; 4]>::try_from(bytes.get(..4).ok_or(short(4, bytes.len()))?)
-                .map_err(|_| short(4, bytes.len()))?;
-            ValueData::Dword(u32::from_le_bytes(a))
-        }
-        REG_DWORD_BIG_ENDIAN => {
-            let a = <[u8; 4]>::try_from(bytes.get(..4).ok_or(short(4, bytes.len()))?)
-                .map_err(|_| short(4, bytes.len()))?;
-            ValueData::DwordBigEndian(u32::from_be_bytes(a))
-        }
-        REG_QWORD => {
-            let a = <[u8; 8]>::try_from(bytes.get(..8).ok_or(short(8, bytes.len()))?)
-                .map_err(|_| short(8, bytes.len()))?;
-            ValueData::Qword(u64::from_le_bytes(a))
-        }
+        REG_DWORD => match fixed::<4>(&bytes) {
+            Some(a) => ValueData::Dword(u32::from_le_bytes(a)),
+            None => malformed(bytes, 4),
+        },
+        REG_DWORD_BIG_ENDIAN => match fixed::<4>(&bytes) {
+            Some(a) => ValueData::DwordBigEndian(u32::from_be_bytes(a)),
+            None => malformed(bytes, 4),
+        },
+        REG_QWORD => match fixed::<8>(&bytes) {
+            Some(a) => ValueData::Qword(u64::from_le_bytes(a)),
+            None => malformed(bytes, 8),
+        },
         REG_LINK => ValueData::Link(String::from_utf16_lossy(&utf16_units(&bytes))),
-        REG_MULTI_SZ => {
-            let units = utf16_units(&bytes);
-            let mut strings = Vec::new();
-            for part in units.split(|&u| u == 0) {
-                if part.is_empty() {
-                    break; // The empty string ends the list.
-                }
-                strings.push(String::from_utf16_lossy(part));
-            }
-            ValueData::MultiSz(strings)
-        }
+        REG_MULTI_SZ => ValueData::MultiSz(multi_sz(&bytes)),
         other => ValueData::Other {
             value_type: other,
             bytes,
         },
     })
+}
+
+/// The strings of REG_MULTI_SZ data: UTF-16LE strings each ended by a NUL; the empty strings at
+/// the very end are the list's terminator(s) and dropped, empty strings inside the list kept.
+/// A last string without its NUL is kept (hivex and Windows' readers do the same).
+pub fn multi_sz(bytes: &[u8]) -> Vec<String> {
+    let units = utf16_units(bytes);
+    let mut parts: Vec<&[u16]> = units.split(|&u| u == 0).collect();
+    while parts.last().is_some_and(|p| p.is_empty()) {
+        parts.pop();
+    }
+    parts.into_iter().map(String::from_utf16_lossy).collect()
 }
 
 #[cfg(test)]
@@ -325,6 +343,15 @@ mod tests {
         assert_eq!(
             decode(REG_MULTI_SZ, utf16("a\0bb\0ccc\0\0"), 0).unwrap(),
             ValueData::MultiSz(vec!["a".into(), "bb".into(), "ccc".into()])
+        );
+        // Empty strings inside the list are kept; only the final terminators end it.
+        assert_eq!(
+            decode(REG_MULTI_SZ, utf16("a\0\0b\0\0\0"), 0).unwrap(),
+            ValueData::MultiSz(vec!["a".into(), "".into(), "b".into()])
+        );
+        assert_eq!(
+            decode(REG_MULTI_SZ, utf16("\0\0"), 0).unwrap(),
+            ValueData::MultiSz(vec![])
         );
         assert_eq!(
             decode(REG_MULTI_SZ, utf16("x\0y"), 0).unwrap(),
@@ -349,14 +376,21 @@ mod tests {
                 bytes: vec![1]
             }
         );
-        assert!(matches!(
-            decode(REG_DWORD, vec![1], 0x1020),
-            Err(RegistryError::Truncated {
-                offset: 0x1020,
-                needed: 4,
-                available: 1,
-                ..
-            })
-        ));
+        assert_eq!(
+            decode(REG_DWORD, vec![1], 0x1020).unwrap(),
+            ValueData::Malformed {
+                value_type: REG_DWORD,
+                bytes: vec![1],
+                needed: 4
+            }
+        );
+        assert_eq!(
+            decode(REG_QWORD, vec![], 0).unwrap(),
+            ValueData::Malformed {
+                value_type: REG_QWORD,
+                bytes: vec![],
+                needed: 8
+            }
+        );
     }
 }

@@ -39,8 +39,16 @@ pub struct ValueJson {
     /// `REG_SZ`, `REG_DWORD`, … or `0x…` for an unknown type.
     #[serde(rename = "type")]
     pub value_type: String,
-    /// Strings as strings, DWORD/QWORD as numbers, MULTI_SZ as an array, the rest as hex.
+    /// Strings as strings, DWORD/QWORD as numbers, MULTI_SZ as an array (every string, empty
+    /// ones inside the list kept), the rest as lower-case hex; null when the data cannot be
+    /// decoded or read (see `problem`).
     pub data: serde_json::Value,
+    /// The data bytes exactly as stored, lower-case hex (two digits a byte, `""` when empty),
+    /// beside the decoded `data` for every value; null only when the bytes cannot be read.
+    pub raw: Option<String>,
+    /// Why `data` is null: `malformed: REG_DWORD needs 4 bytes, has 0` (the value is kept, its
+    /// siblings too), or the error reading the data cells; null when the data decoded.
+    pub problem: Option<String>,
 }
 
 /// The name Windows gives a value type.
@@ -75,6 +83,41 @@ fn data_json(d: &ValueData) -> serde_json::Value {
         ValueData::MultiSz(v) => J::from(v.clone()),
         ValueData::None(b) | ValueData::Binary(b) => J::String(hex(b)),
         ValueData::Other { bytes, .. } => J::String(hex(bytes)),
+        ValueData::Malformed { .. } => J::Null,
+    }
+}
+
+/// One value as JSON: never fails, so an undecodable value hides neither its key nor siblings.
+fn value_json(v: &vhdlint_registry::Value) -> ValueJson {
+    let (data, raw, problem) = match v.raw_data() {
+        Err(e) => (serde_json::Value::Null, None, Some(e.to_string())),
+        Ok(bytes) => {
+            let raw = hex(&bytes);
+            match vhdlint_registry::value::decode(v.value_type(), bytes, 0) {
+                Ok(ValueData::Malformed {
+                    value_type,
+                    bytes,
+                    needed,
+                }) => (
+                    serde_json::Value::Null,
+                    Some(raw),
+                    Some(format!(
+                        "malformed: {} needs {needed} bytes, has {}",
+                        type_name(value_type),
+                        bytes.len()
+                    )),
+                ),
+                Ok(d) => (data_json(&d), Some(raw), None),
+                Err(e) => (serde_json::Value::Null, Some(raw), Some(e.to_string())),
+            }
+        }
+    };
+    ValueJson {
+        name: v.name().to_string(),
+        value_type: type_name(v.value_type()),
+        data,
+        raw,
+        problem,
     }
 }
 
@@ -90,14 +133,7 @@ pub fn key_json(
         .iter()
         .map(|k| k.name().to_string())
         .collect();
-    let mut values = Vec::new();
-    for v in key.values()? {
-        values.push(ValueJson {
-            name: v.name().to_string(),
-            value_type: type_name(v.value_type()),
-            data: data_json(&v.data()?),
-        });
-    }
+    let values = key.values()?.iter().map(value_json).collect();
     Ok(KeyJson {
         schema_version: SCHEMA_VERSION,
         key: key_path.to_string(),
@@ -136,12 +172,16 @@ pub fn key_text(doc: &KeyJson) -> String {
         .max()
         .unwrap_or(0);
     for v in &doc.values {
+        let stringy = v.value_type.contains("SZ") || v.value_type == "REG_LINK";
         let data = match &v.data {
-            serde_json::Value::String(s)
-                if v.value_type.contains("SZ") || v.value_type == "REG_LINK" =>
-            {
-                format!("{s:?}")
-            }
+            _ if v.problem.is_some() => format!(
+                "({}) raw: {}",
+                v.problem.as_deref().unwrap_or_default(),
+                v.raw.as_deref().map_or("-".into(), hex_bytes_text)
+            ),
+            serde_json::Value::String(s) if stringy => format!("{s:?}"),
+            // REG_BINARY, REG_NONE, resource lists, unknown types: the bytes, as hex.
+            serde_json::Value::String(_) => v.raw.as_deref().map_or("-".into(), hex_bytes_text),
             serde_json::Value::Number(n) => match n.as_u64() {
                 Some(u) => format!("{u} ({u:#x})"),
                 None => n.to_string(),
@@ -154,6 +194,25 @@ pub fn key_text(doc: &KeyJson) -> String {
             display_name(&v.name),
             v.value_type
         );
+    }
+    out
+}
+
+/// Most bytes `reg` prints as text per value (the JSON has them all).
+pub const TEXT_MAX_BYTES: usize = 64;
+
+/// `"0102ff"` as `01 02 ff`, cut after [`TEXT_MAX_BYTES`] bytes with the total; `(empty)` for none.
+fn hex_bytes_text(hex: &str) -> String {
+    let total = hex.len() / 2;
+    if total == 0 {
+        return "(empty)".into();
+    }
+    let shown: Vec<&str> = (0..total.min(TEXT_MAX_BYTES))
+        .filter_map(|i| hex.get(i * 2..i * 2 + 2))
+        .collect();
+    let mut out = shown.join(" ");
+    if total > TEXT_MAX_BYTES {
+        let _ = write!(out, " … ({total} bytes)");
     }
     out
 }

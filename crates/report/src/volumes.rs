@@ -128,6 +128,10 @@ pub struct EntryJson {
     /// Why the bytes are not plain content (`compressed`, `wofCompressed`, `encrypted`,
     /// `reparse:<kind>`), or null.
     pub special: Option<String>,
+    /// For a cloud-files placeholder (OneDrive): `local` / `local-pinned` (the content is on
+    /// the volume and `cat` reads it) or `not-local` (dehydrated; `special` says why it is
+    /// refused); null for any other file.
+    pub cloud: Option<&'static str>,
 }
 
 impl From<&DirEntry> for EntryJson {
@@ -143,6 +147,7 @@ impl From<&DirEntry> for EntryJson {
             reparse_tag: e.reparse_tag.map(|t| format!("{t:#010x}")),
             streams: e.streams.clone(),
             special: e.special.map(special_name),
+            cloud: e.cloud.map(|c| c.as_str()),
         }
     }
 }
@@ -176,6 +181,9 @@ pub fn listing_text(entries: &[DirEntry]) -> String {
         let mut flags = Vec::new();
         if let Some(s) = e.special {
             flags.push(special_name(s));
+        }
+        if let Some(c) = e.cloud {
+            flags.push(format!("cloud:{}", c.as_str()));
         }
         for s in &e.streams {
             flags.push(format!(":{s}"));

@@ -38,8 +38,8 @@ pub use boot::{check_boot_sector, NtfsGeometry, MAX_CLUSTER_SIZE, MAX_RECORD_SIZ
 
 use crate::path::components;
 use crate::{
-    DirEntry, FileData, FileSystem, FsError, FsKind, ReparseKind, Result, Special, WofAlgorithm,
-    TAG_WOF,
+    CloudState, DirEntry, FileData, FileSystem, FsError, FsKind, ReparseKind, Result, Special,
+    WofAlgorithm, TAG_WOF,
 };
 use attribute::{DATA, FILE_NAME, REPARSE_POINT, STANDARD_INFORMATION, VOLUME_NAME};
 use filename::{FileName, NS_DOS, NS_POSIX, NS_WIN32, NS_WIN32_AND_DOS};
@@ -123,6 +123,7 @@ fn from_file_name(key: &FileName, name: String) -> DirEntry {
         reparse_tag: None,
         streams: Vec::new(),
         special: None,
+        cloud: None,
     }
 }
 
@@ -209,14 +210,21 @@ impl NtfsFileSystem {
             .map(|r| bytes::le_u32(r, 0))
             .or((attributes & ATTR_REPARSE_POINT != 0).then_some(0));
         let data_flags = data.as_ref().map_or(0, |d| d.flags);
+        let cloud = reparse_tag
+            .filter(|t| ReparseKind::from_tag(*t) == ReparseKind::Cloud)
+            .map(|_| CloudState::from_attributes(attributes));
         let special = match (reparse_tag, reparse.as_deref()) {
             (Some(TAG_WOF), Some(r)) => Some(Special::WofCompressed {
                 algorithm: wof_algorithm(r),
             }),
-            (Some(tag), _) => Some(Special::Reparse {
-                tag,
-                kind: ReparseKind::from_tag(tag),
-            }),
+            // A cloud placeholder whose content is on the volume is read as a plain file (its
+            // stream is its bytes, as ntfs-3g reads it); any other reparse point is not.
+            (Some(tag), _) if !matches!(cloud, Some(CloudState::Local { .. })) => {
+                Some(Special::Reparse {
+                    tag,
+                    kind: ReparseKind::from_tag(tag),
+                })
+            }
             _ if is_dir => None,
             _ if attributes & ATTR_ENCRYPTED != 0
                 || data_flags & attribute::FLAG_ENCRYPTED != 0 =>
@@ -247,6 +255,7 @@ impl NtfsFileSystem {
             reparse_tag,
             streams: file.stream_names(),
             special,
+            cloud,
         })
     }
 }

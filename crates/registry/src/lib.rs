@@ -11,7 +11,9 @@
 //! 1. [`Hive::open`] a source (the hive file), with its [`HiveLogs`] and [`HiveOptions`].
 //! 2. Look at [`Hive::status`]: dirty, logs replayed, diagnostics.
 //! 3. [`Hive::key`] a path, then [`Key::value`] and [`Value::data`].
-//! 4. For a SYSTEM hive, [`current_control_set`]; for a BCD store, [`BcdStore::read`].
+//! 4. For a SYSTEM hive, [`current_control_set`]; for a BCD store, [`BcdStore::read`]; for a SAM
+//!    hive, [`SamDatabase::read`] (accounts, never hashes); for SECURITY, [`LsaSecrets::read`]
+//!    (secret names and lengths, never values).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -42,7 +44,9 @@ pub mod hive;
 pub mod key;
 pub mod locate;
 pub mod log_replay;
+pub mod lsa;
 pub mod marvin;
+pub mod sam;
 pub mod value;
 
 pub use base_block::HiveBaseBlock;
@@ -58,5 +62,7 @@ pub use locate::{
     HiveLocation, HiveName, ImageHiveError,
 };
 pub use log_replay::{LogFormat, LogSlot};
+pub use lsa::{LsaSecret, LsaSecrets, SecretKind};
+pub use sam::{HashEntry, HashStyle, SamAccount, SamAlias, SamDatabase, Sid};
 pub use value::{Value, ValueData};
 pub use vhdlint_container::{Diagnostic, ReadAt};

@@ -40,6 +40,7 @@ seeds_of() {
     filesystems) echo "../testdata/filesystems/*.xz |ntfs" ;;
     registry_hive | registry_log) echo "../testdata/hives/*.xz |hives bcd" ;;
     bcd) echo "../testdata/hives/bcd-fixture.hive.xz |bcd" ;;
+    answer_file) echo "../crates/artifacts/tests/seeds/* |" ;;
     sam) echo "../testdata/hives/fixture.hive.xz |hives/museum-win10 hives/museum-win11" ;;
     pipeline) echo "|" ;; # compact seeds below
     *) echo "|" ;;
@@ -55,6 +56,7 @@ max_len_of() {
     container | vhd | vhdx) echo $((8 << 20)) ;;
     volumes) echo $((1 << 20)) ;;
     registry_hive | registry_log | bcd | sam) echo $((2 << 20)) ;;
+    answer_file) echo $((64 << 10)) ;;
     *) echo $((16 << 20)) ;;
   esac
 }

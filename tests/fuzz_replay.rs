@@ -10,7 +10,7 @@ use vhdlint_container::fuzzing::{exercise, Entry};
 type Target = (&'static str, fn(&[u8]));
 
 /// Every fuzz target.
-const TARGETS: [Target; 10] = [
+const TARGETS: [Target; 11] = [
     ("container", |d| exercise(Entry::Detect, d)),
     ("vhd", |d| exercise(Entry::Vhd, d)),
     ("vhdx", |d| exercise(Entry::Vhdx, d)),
@@ -23,6 +23,10 @@ const TARGETS: [Target; 10] = [
     ),
     ("bcd", vhdlint_registry::fuzzing::exercise_bcd),
     ("sam", vhdlint_registry::fuzzing::exercise_sam),
+    (
+        "answer_file",
+        vhdlint_artifacts::fuzzing::exercise_answer_file,
+    ),
     ("pipeline", vhdlint_policy::fuzzing::exercise_pipeline),
 ];
 

@@ -91,6 +91,12 @@ pub struct LsaSecrets {
     pub cached_logons: usize,
 }
 
+/// True when a `Cache\NL$<n>` entry holds a cached logon: its IV (16 bytes at 0x40) is not
+/// all zeros (impacket `secretsdump`'s test). Shorter data is an unused slot.
+pub fn cache_entry_used(data: &[u8]) -> bool {
+    slice(data, NL_IV.0, NL_IV.1).iter().any(|&b| b != 0)
+}
+
 impl LsaSecrets {
     /// Reads `Policy\Secrets` and `Cache`. A hive with neither key is an error (not SECURITY).
     pub fn read(hive: &Hive) -> Result<LsaSecrets> {
@@ -167,7 +173,7 @@ impl LsaSecrets {
                     });
                 }
                 let mut d = v.raw_data()?;
-                let used = slice(&d, NL_IV.0, NL_IV.1).iter().any(|&b| b != 0);
+                let used = cache_entry_used(&d);
                 d.fill(0);
                 if used {
                     cached_logons += 1;
@@ -190,6 +196,20 @@ impl LsaSecrets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_slots_are_used_when_their_iv_is_set() {
+        let mut e = vec![0u8; 168];
+        assert!(!cache_entry_used(&e));
+        e[0] = 10; // a user-name length alone, with a zero IV: still an unused slot
+        assert!(!cache_entry_used(&e));
+        e[0x4F] = 1;
+        assert!(cache_entry_used(&e));
+        assert!(
+            !cache_entry_used(&e[..0x48]),
+            "truncated: not a readable entry"
+        );
+    }
 
     #[test]
     fn secret_kinds_from_names() {

@@ -103,62 +103,132 @@ impl Builtin for vhdlint_registry::SamAccount {
     }
 }
 
+/// Compares our reading of the SAM file `copy` with chntpw's listing of the same file.
+fn agree_with_chntpw(label: &str, copy: &Path) -> SamDatabase {
+    let source = std::sync::Arc::new(vhdlint_container::FileSource::open(copy).unwrap());
+    let hive = vhdlint_registry::Hive::open(
+        source,
+        vhdlint_registry::HiveLogs::none(),
+        vhdlint_registry::HiveOptions::default(),
+    )
+    .unwrap();
+    let db = SamDatabase::read(&hive).unwrap();
+    assert!(db.problems.is_empty(), "{label}: {:?}", db.problems);
+
+    // `sampasswd -l`: rid(hex):name:admin(0/1):acb(hex):NT hash entry length(hex). chntpw
+    // sets 0x8000 in its ACB column on disabled or locked accounts (it is not a stored bit:
+    // the F value's 0x38 field is printed as is otherwise).
+    let listing = run(Command::new("sampasswd").arg("-l").arg(copy));
+    let mut rows = 0;
+    for line in listing.lines().filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = line.split(':').collect();
+        assert_eq!(f.len(), 5, "{line}");
+        let rid = u32::from_str_radix(f[0], 16).unwrap();
+        let a = db
+            .account(rid)
+            .unwrap_or_else(|| panic!("{label}: chntpw lists RID {rid}, we do not"));
+        assert_eq!(a.username(), f[1], "{label} {rid}: name");
+        assert_eq!(db.is_admin(rid), f[2] == "1", "{label} {rid}: admin");
+        let acb = u32::from_str_radix(f[3], 16).unwrap();
+        assert_eq!(a.fixed.acb, acb & 0x7FFF, "{label} {rid}: ACB");
+        assert_eq!(
+            a.disabled() || a.locked(),
+            acb & 0x8000 != 0,
+            "{label} {rid}"
+        );
+        let nt_len = u32::from_str_radix(f[4], 16).unwrap();
+        assert_eq!(
+            a.variable.nt_hash.stored_len, nt_len,
+            "{label} {rid}: NT length"
+        );
+        rows += 1;
+    }
+    assert_eq!(rows, db.accounts.len(), "{label}: same number of accounts");
+
+    // `samusrgrp -L`: alias(hex):alias name:index:member rid(hex):member name:member SID.
+    let groups = run(Command::new("samusrgrp").arg("-L").arg(copy));
+    for (alias, ours) in [
+        (0x220, db.administrators.as_ref()),
+        (0x22b, db.remote_desktop_users.as_ref()),
+    ] {
+        let theirs: Vec<String> = groups
+            .lines()
+            .filter(|l| l.split(':').next() == Some(&format!("{alias:x}")))
+            .map(|l| l.rsplit(':').next().unwrap().to_string())
+            .collect();
+        let ours: Vec<String> = ours
+            .unwrap()
+            .members
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(ours, theirs, "{label}: alias {alias:#x} members");
+    }
+    db
+}
+
 #[test]
 fn museum_sams_agree_with_chntpw() {
     for rel in SAMS {
         let Some(path) = vhdlint_testkit::corpus_file(rel) else {
             return;
         };
-        let hive = common::open(rel).unwrap();
-        let db = SamDatabase::read(&hive).unwrap();
         let copy = scratch_copy(&path, rel.split('/').nth(1).unwrap());
-
-        // `sampasswd -l`: rid(hex):name:admin(0/1):acb(hex):NT hash entry length(hex). chntpw
-        // sets 0x8000 in its ACB column on disabled or locked accounts (it is not a stored bit:
-        // the F value's 0x38 field is printed as is otherwise).
-        let listing = run(Command::new("sampasswd").arg("-l").arg(&copy));
-        let mut rows = 0;
-        for line in listing.lines().filter(|l| !l.is_empty()) {
-            let f: Vec<&str> = line.split(':').collect();
-            assert_eq!(f.len(), 5, "{line}");
-            let rid = u32::from_str_radix(f[0], 16).unwrap();
-            let a = db
-                .account(rid)
-                .unwrap_or_else(|| panic!("{rel}: chntpw lists RID {rid}, we do not"));
-            assert_eq!(a.username(), f[1], "{rel} {rid}: name");
-            assert_eq!(db.is_admin(rid), f[2] == "1", "{rel} {rid}: admin");
-            let acb = u32::from_str_radix(f[3], 16).unwrap();
-            assert_eq!(a.fixed.acb, acb & 0x7FFF, "{rel} {rid}: ACB");
-            assert_eq!(a.disabled() || a.locked(), acb & 0x8000 != 0, "{rel} {rid}");
-            let nt_len = u32::from_str_radix(f[4], 16).unwrap();
-            assert_eq!(
-                a.variable.nt_hash.stored_len, nt_len,
-                "{rel} {rid}: NT length"
-            );
-            rows += 1;
-        }
-        assert_eq!(rows, db.accounts.len(), "{rel}: same number of accounts");
-
-        // `samusrgrp -L`: alias(hex):alias name:index:member rid(hex):member name:member SID.
-        let groups = run(Command::new("samusrgrp").arg("-L").arg(&copy));
-        for (alias, ours) in [
-            (0x220, db.administrators.as_ref()),
-            (0x22b, db.remote_desktop_users.as_ref()),
-        ] {
-            let theirs: Vec<String> = groups
-                .lines()
-                .filter(|l| l.split(':').next() == Some(&format!("{alias:x}")))
-                .map(|l| l.rsplit(':').next().unwrap().to_string())
-                .collect();
-            let ours: Vec<String> = ours
-                .unwrap()
-                .members
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            assert_eq!(ours, theirs, "{rel}: alias {alias:#x} members");
-        }
+        let db = agree_with_chntpw(rel, &copy);
+        assert_eq!(db.accounts.len(), 5);
     }
+}
+
+#[test]
+fn a_sam_changed_by_chntpw_reads_as_changed() {
+    // chntpw (Debian) on a copy of the real Win10 SAM: enable the built-in Administrator,
+    // clear WDAGUtilityAccount's password, add AndrewRathbun to Remote Desktop Users.
+    let Some(path) = vhdlint_testkit::corpus_file(SAMS[0]) else {
+        return;
+    };
+    let copy = scratch_copy(&path, "chntpw-changed");
+    let quiet = |cmd: &mut Command| {
+        let status = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+        // chntpw exits 2 after writing a changed hive.
+        assert!(matches!(status.code(), Some(0 | 2)), "{cmd:?}: {status}");
+    };
+    quiet(
+        Command::new("samusrgrp")
+            .args(["-a", "-u", "0x3e9", "-g", "0x22b"])
+            .arg(&copy),
+    );
+    quiet(
+        Command::new("sampasswd")
+            .args(["-r", "-u", "0x1f8"])
+            .arg(&copy),
+    );
+    let mut child = Command::new("chntpw")
+        .args(["-u", "0x1f4"])
+        .arg(&copy)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Menu: 2 = unlock and enable; q = quit; y = write the hive.
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"2\nq\ny\n").unwrap();
+    let status = child.wait().unwrap();
+    assert!(matches!(status.code(), Some(0 | 2)), "chntpw: {status}");
+
+    let db = agree_with_chntpw("chntpw-changed SAM", &copy);
+    let admin = db.account(RID_ADMINISTRATOR).unwrap();
+    assert!(
+        !admin.disabled(),
+        "chntpw enabled the built-in Administrator"
+    );
+    let wdag = db.account(504).unwrap();
+    assert!(!wdag.password_set(), "sampasswd -r cleared the NT hash");
+    assert!(db.is_remote_desktop_user(1001));
+    assert_eq!(db.remote_desktop_users.as_ref().unwrap().members.len(), 1);
 }
 
 /// regipy 6.5.0's samparse: per account rid, flags and the F times (as microseconds since

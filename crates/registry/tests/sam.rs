@@ -5,7 +5,12 @@
 //! overrides). Only names, RIDs, flags, times and hash *lengths* are compared; no oracle output
 //! that could hold a hash is read, and nothing of the hive is printed.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

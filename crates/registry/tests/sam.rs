@@ -413,3 +413,35 @@ fn a_sam_reader_refuses_a_hive_that_is_not_a_sam() {
     };
     assert!(LsaSecrets::read(&sam).is_err());
 }
+
+#[test]
+fn reading_accounts_and_secrets_reads_part_of_the_hive() {
+    use std::sync::Arc;
+    use vhdlint_container::{Counted, FileSource, ReadAt};
+    for rel in [SAMS[0], "hives/museum-win10/SECURITY.xz"] {
+        let Some(path) = vhdlint_testkit::corpus_file(rel) else {
+            return;
+        };
+        let counted = Arc::new(Counted::new(FileSource::open(&path).unwrap()));
+        let total = counted.len();
+        let hive = vhdlint_registry::Hive::open(
+            counted.clone(),
+            vhdlint_registry::HiveLogs::none(),
+            vhdlint_registry::HiveOptions::default(),
+        )
+        .unwrap();
+        if rel.contains("SAM") {
+            assert_eq!(SamDatabase::read(&hive).unwrap().accounts.len(), 5);
+        } else {
+            assert_eq!(LsaSecrets::read(&hive).unwrap().secrets.len(), 3);
+        }
+        let stats = counted.stats();
+        eprintln!(
+            "{rel}: read {} of {total} bytes in {} calls",
+            stats.bytes, stats.calls
+        );
+        // Only the bins holding the keys read (SAM 36 KiB of 64, SECURITY 24 of 32 here); a
+        // reader that slurped the hive would read all of it.
+        assert!(stats.bytes < total, "{rel}: {stats:?}");
+    }
+}

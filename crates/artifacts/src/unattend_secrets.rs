@@ -346,10 +346,12 @@ const OFFLINE_ADMIN_SUFFIXES: &[&str] = &[
 ];
 const PASSWORD_SUFFIXES: &[&str] = &["Password"];
 
-/// The credential a just-opened element starts, from its name and its parent's.
+/// The credential a just-opened element starts, from its name, its parent's and its
+/// grandparent's.
 fn credential_of(
     name: &str,
     parent: Option<&str>,
+    grandparent: Option<&str>,
 ) -> Option<(CredentialKind, &'static [&'static str])> {
     let is = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
     if is(name, "AdministratorPassword") {
@@ -361,7 +363,9 @@ fn credential_of(
             OFFLINE_ADMIN_SUFFIXES,
         ));
     }
-    if is(name, "DomainAdminPassword") {
+    if is(name, "DomainAdminPassword")
+        || (is(name, "MachinePassword") && parent.is_some_and(|p| is(p, "Identification")))
+    {
         return Some((CredentialKind::DomainJoinPassword, PASSWORD_SUFFIXES));
     }
     if !is(name, "Password") {
@@ -372,7 +376,10 @@ fn credential_of(
         Some(p) if is(p, "LocalAccount") || is(p, "OfflineLocalAccount") => {
             CredentialKind::LocalAccountPassword
         }
-        Some(p) if is(p, "Credentials") => CredentialKind::DomainJoinPassword,
+        // Identification\Credentials (UnattendedJoin); WDS Login\Credentials is another login.
+        Some(p) if is(p, "Credentials") && grandparent.is_some_and(|g| is(g, "Identification")) => {
+            CredentialKind::DomainJoinPassword
+        }
         _ => CredentialKind::OtherPassword,
     };
     Some((kind, PASSWORD_SUFFIXES))
@@ -440,11 +447,25 @@ fn scan_xml(text: &str) -> AnswerFileScan {
             continue;
         }
         let parent_name = stack.last().map(|o| o.name.as_str());
+        let grandparent_name = stack
+            .len()
+            .checked_sub(2)
+            .and_then(|i| stack.get(i))
+            .map(|o| o.name.as_str());
         let parent_id = stack.last().map_or(usize::MAX, |o| o.id);
         let body_text = || {
             let body = text.get(tag.end..).unwrap_or("");
             let end = body.find('<').unwrap_or(body.len());
-            unescape_xml(body.get(..end).unwrap_or("").trim())
+            let plain = body.get(..end).unwrap_or("").trim();
+            // `<Value><![CDATA[…]]></Value>`: the CDATA text, not an empty value.
+            if plain.is_empty() {
+                if let Some(cdata) = body.trim_start().strip_prefix("<![CDATA[") {
+                    if let Some(close) = cdata.find("]]>") {
+                        return cdata.get(..close).unwrap_or("").trim().to_string();
+                    }
+                }
+            }
+            unescape_xml(plain)
         };
         // Inside a password element: its Value / PlainText children.
         if let Some(p) = pending.as_mut() {
@@ -463,7 +484,9 @@ fn scan_xml(text: &str) -> AnswerFileScan {
                     p.plain_text = Some(body_text().eq_ignore_ascii_case("true"));
                 }
             }
-        } else if let Some((kind, suffixes)) = credential_of(tag.name, parent_name) {
+        } else if let Some((kind, suffixes)) =
+            credential_of(tag.name, parent_name, grandparent_name)
+        {
             let mut path: Vec<&str> = stack.iter().map(|o| o.segment.as_str()).collect();
             let seg = segment(&tag);
             path.push(&seg);

@@ -170,7 +170,8 @@ fn opaque_empty_and_self_closing_values() {
     let t = r#"<unattend><settings pass="oobeSystem"><component name="Microsoft-Windows-Shell-Setup">
 <UserAccounts><AdministratorPassword><Value>bm90LXV0ZjE2</Value><PlainText>false</PlainText></AdministratorPassword>
 <LocalAccounts><LocalAccount><Password><Value/><PlainText>true</PlainText></Password><Name>empty</Name></LocalAccount></LocalAccounts>
-</UserAccounts><AutoLogon><Password/></AutoLogon></component></settings></unattend>"#;
+</UserAccounts><AutoLogon><Password/></AutoLogon></component></settings>
+<settings pass="windowsPE"><component name="Microsoft-Windows-Setup"><WindowsDeploymentServices><Login><Credentials><Password><![CDATA[wds-pw&<x>]]></Password></Credentials></Login></WindowsDeploymentServices></component></settings></unattend>"#;
     let scan = scan_answer_file(t.as_bytes());
     let got: Vec<_> = scan
         .credentials
@@ -191,6 +192,8 @@ fn opaque_empty_and_self_closing_values() {
                 0
             ),
             (CredentialKind::AutoLogonPassword, SecretEncoding::Empty, 0),
+            // WDS login credentials: not the domain join; CDATA text is the value.
+            (CredentialKind::OtherPassword, SecretEncoding::PlainText, 10),
         ]
     );
 }

@@ -146,6 +146,37 @@ fn agree_with_chntpw(label: &str, copy: &Path) -> SamDatabase {
             a.variable.nt_hash.stored_len, nt_len,
             "{label} {rid}: NT length"
         );
+        // `chntpw -u RID`, quitting its menu at once without writing: the user's page. Only the
+        // lines named below are read.
+        let page = chntpw_user_page(copy, rid);
+        let field = |name: &str| -> String {
+            page.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap_or_else(|| panic!("{label} {rid}: chntpw shows no {name:?}"))
+                .trim()
+                .to_string()
+        };
+        assert_eq!(field("Username:"), a.username(), "{label} {rid}");
+        assert_eq!(field("fullname:"), a.variable.full_name, "{label} {rid}");
+        assert_eq!(field("comment :"), a.variable.comment, "{label} {rid}");
+        let bits = field("Account bits:");
+        let bits = bits.trim_start_matches("0x").trim_end_matches(" =");
+        assert_eq!(
+            u32::from_str_radix(bits, 16).unwrap(),
+            a.fixed.acb,
+            "{label} {rid}"
+        );
+        let failed = field("Failed login count:");
+        let failed = failed.split(',').next().unwrap();
+        assert_eq!(
+            failed,
+            a.fixed.failed_logon_count.to_string(),
+            "{label} {rid}"
+        );
+        assert_eq!(
+            field("Total  login count:"),
+            a.fixed.logon_count.to_string()
+        );
         rows += 1;
     }
     assert_eq!(rows, db.accounts.len(), "{label}: same number of accounts");
@@ -170,6 +201,23 @@ fn agree_with_chntpw(label: &str, copy: &Path) -> SamDatabase {
         assert_eq!(ours, theirs, "{label}: alias {alias:#x} members");
     }
     db
+}
+
+/// chntpw's interactive page for user `rid` of `hive` (menu answered "q", then "n": nothing is
+/// written).
+fn chntpw_user_page(hive: &Path, rid: u32) -> String {
+    let mut child = Command::new("chntpw")
+        .arg("-u")
+        .arg(format!("0x{rid:x}"))
+        .arg(hive)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run chntpw: {e} (install chntpw; .ci/run does)"));
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"q\nn\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

@@ -40,6 +40,8 @@ seeds_of() {
     filesystems) echo "../testdata/filesystems/*.xz |ntfs" ;;
     registry_hive | registry_log) echo "../testdata/hives/*.xz |hives bcd" ;;
     bcd) echo "../testdata/hives/bcd-fixture.hive.xz |bcd" ;;
+    answer_file) echo "../crates/artifacts/tests/seeds/* |" ;;
+    sam) echo "../testdata/hives/fixture.hive.xz |hives/museum-win10 hives/museum-win11" ;;
     pipeline) echo "|" ;; # compact seeds below
     unattend) echo "../testdata/images/stale-unattend.xml |" ;;
     text | state_ini) echo "../testdata/images/stale-unattend.xml |" ;; # + State.ini below
@@ -56,8 +58,8 @@ max_len_of() {
     filesystems) echo $((8 << 20)) ;;
     container | vhd | vhdx) echo $((8 << 20)) ;;
     volumes) echo $((1 << 20)) ;;
-    registry_hive | registry_log | bcd) echo $((2 << 20)) ;;
-    unattend | text | state_ini) echo $((64 << 10)) ;;
+    registry_hive | registry_log | bcd | sam) echo $((2 << 20)) ;;
+    unattend | text | state_ini | answer_file) echo $((64 << 10)) ;;
     sid) echo 4096 ;;
     *) echo $((16 << 20)) ;;
   esac

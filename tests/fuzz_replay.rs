@@ -10,7 +10,7 @@ use vhdlint_container::fuzzing::{exercise, Entry};
 type Target = (&'static str, fn(&[u8]));
 
 /// Every fuzz target.
-const TARGETS: [Target; 13] = [
+const TARGETS: [Target; 15] = [
     ("container", |d| exercise(Entry::Detect, d)),
     ("vhd", |d| exercise(Entry::Vhd, d)),
     ("vhdx", |d| exercise(Entry::Vhdx, d)),
@@ -27,6 +27,11 @@ const TARGETS: [Target; 13] = [
     ("text", vhdlint_gather::fuzzing::exercise_text),
     ("state_ini", vhdlint_gather::fuzzing::exercise_state_ini),
     ("sid", vhdlint_gather::fuzzing::exercise_sid),
+    ("sam", vhdlint_registry::fuzzing::exercise_sam),
+    (
+        "answer_file",
+        vhdlint_artifacts::fuzzing::exercise_answer_file,
+    ),
 ];
 
 #[test]

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::{current_control_set, BcdStore, Hive, HiveLogs, HiveOptions, Key, ReadAt};
+use crate::{
+    current_control_set, BcdStore, Hive, HiveLogs, HiveOptions, Key, LsaSecrets, ReadAt,
+    SamDatabase,
+};
 
 /// Most keys visited per input.
 pub const MAX_KEYS: usize = 2000;
@@ -57,6 +60,39 @@ pub fn exercise_bcd(data: &[u8]) {
     let _ = store
         .default_entry()
         .map(|e| (e.application_path().map(str::len), e.object_type));
+}
+
+/// Opens `data` as a SAM hive and reads every account and alias through each accessor, then as
+/// a SECURITY hive (secret names and lengths); also feeds `data` itself to the value parsers.
+pub fn exercise_sam(data: &[u8]) {
+    let _ = crate::sam::parse_user_f(data, 0);
+    let _ = crate::sam::parse_user_v(data, 0);
+    let _ = crate::sam::parse_alias_c(data, 0);
+    let source: Arc<dyn ReadAt> = Arc::new(data.to_vec());
+    let Ok(hive) = Hive::open(source, HiveLogs::none(), HiveOptions::default()) else {
+        return;
+    };
+    if let Ok(db) = SamDatabase::read(&hive) {
+        for a in &db.accounts {
+            let _ = (
+                a.username().len(),
+                a.disabled(),
+                a.locked(),
+                a.password_set(),
+            );
+            let _ = (a.password_not_required(), a.password_never_expires());
+            let _ = (
+                a.lm_hash_stored(),
+                db.is_admin(a.rid),
+                db.is_remote_desktop_user(a.rid),
+            );
+        }
+        let _ = db.domain_sid().map(|s| s.to_string());
+        let _ = format!("{:?}", db.problems);
+    }
+    if let Ok(lsa) = LsaSecrets::read(&hive) {
+        let _ = lsa.secret("DefaultPassword").map(|s| s.current_len);
+    }
 }
 
 /// Walks a hive as a caller would: the control set, the BCD reading, then every key (at most

@@ -14,7 +14,9 @@
 //! 1. [`Hive::open`] a source (the hive file), with its [`HiveLogs`] and [`HiveOptions`].
 //! 2. Look at [`Hive::status`]: dirty, logs replayed, diagnostics.
 //! 3. [`Hive::key`] a path (only `\` separates keys; `/` is part of a name: see [`path`]), then [`Key::value`] and [`Value::data`].
-//! 4. For a SYSTEM hive, [`current_control_set`]; for a BCD store, [`BcdStore::read`].
+//! 4. For a SYSTEM hive, [`current_control_set`]; for a BCD store, [`BcdStore::read`]; for a SAM
+//!    hive, [`SamDatabase::read`] (accounts, never hashes); for SECURITY, [`LsaSecrets::read`]
+//!    (secret names and lengths, never values).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -44,8 +46,10 @@ pub mod fuzzing;
 pub mod hive;
 pub mod key;
 pub mod log_replay;
+pub mod lsa;
 pub mod marvin;
 pub mod path;
+pub mod sam;
 pub mod value;
 
 pub use base_block::HiveBaseBlock;
@@ -57,5 +61,7 @@ pub use error::{RegistryError, Result};
 pub use hive::{Hive, HiveLogs, HiveOptions, HiveStatus, RecoveredHive};
 pub use key::Key;
 pub use log_replay::{LogFormat, LogSlot};
+pub use lsa::{LsaSecret, LsaSecrets, SecretKind};
+pub use sam::{HashEntry, HashStyle, SamAccount, SamAlias, SamDatabase, Sid};
 pub use value::{Value, ValueData};
 pub use vhdlint_container::{Diagnostic, ReadAt};

@@ -7,6 +7,9 @@
 //!   caller skips: a corpus test never passes silently.
 //! - [`testdata_file`] does the same for the committed fixtures under `testdata/`.
 //! - [`scratch_dir`] gives a fresh folder under `target/test-scratch/`.
+//! - [`redaction`]: the never-print-secrets check (planted secrets in any reversible form).
+
+pub mod redaction;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -84,19 +84,6 @@ pub(crate) mod le {
             .ok_or_else(|| short(structure, base, at))
     }
 
-    pub(crate) fn u64_at(
-        b: &[u8],
-        at: usize,
-        structure: &'static str,
-        base: u64,
-    ) -> Result<u64, ArtifactError> {
-        b.get(at..)
-            .and_then(|s| s.get(..8))
-            .and_then(|s| s.try_into().ok())
-            .map(u64::from_le_bytes)
-            .ok_or_else(|| short(structure, base, at))
-    }
-
     fn short(structure: &'static str, base: u64, at: usize) -> ArtifactError {
         ArtifactError::invalid(structure, base, format!("ends before field at +{at:#x}"))
     }

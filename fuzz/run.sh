@@ -41,6 +41,11 @@ seeds_of() {
     registry_hive | registry_log) echo "../testdata/hives/*.xz |hives bcd" ;;
     bcd) echo "../testdata/hives/bcd-fixture.hive.xz |bcd" ;;
     pipeline) echo "|" ;; # compact seeds below
+    pe) echo "/usr/lib/shim/shimx64.efi.signed /usr/lib/shim/mmx64.efi /usr/lib/shim/fbx64.efi |" ;;
+    authenticode) echo "../testdata/authenticode/*.p7 |" ;;
+    panther) echo "../testdata/artifacts/*.log |" ;;
+    task_xml) echo "../testdata/artifacts/*.xml |" ;;
+    hiberfil) echo "../testdata/artifacts/hiberfil-header.bin |" ;;
     *) echo "|" ;;
   esac
 }
@@ -54,6 +59,9 @@ max_len_of() {
     container | vhd | vhdx) echo $((8 << 20)) ;;
     volumes) echo $((1 << 20)) ;;
     registry_hive | registry_log | bcd) echo $((2 << 20)) ;;
+    pe) echo $((2 << 20)) ;;
+    authenticode | task_xml | hiberfil | bcd_device) echo $((64 << 10)) ;;
+    panther) echo $((1 << 20)) ;;
     *) echo $((16 << 20)) ;;
   esac
 }

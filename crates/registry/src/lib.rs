@@ -34,6 +34,7 @@
 
 pub mod base_block;
 pub mod bcd;
+pub mod bcd_device;
 pub mod control_set;
 pub mod error;
 #[doc(hidden)]
@@ -47,6 +48,7 @@ pub mod value;
 
 pub use base_block::HiveBaseBlock;
 pub use bcd::{BcdElement, BcdObject, BcdStore};
+pub use bcd_device::{parse_device_element, BcdDevice, Device, PartitionId};
 pub use control_set::{
     current_control_set, resolve_current_control_set, ControlSet, ControlSetSource,
 };

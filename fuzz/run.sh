@@ -46,6 +46,7 @@ seeds_of() {
     panther) echo "../testdata/artifacts/*.log |" ;;
     task_xml) echo "../testdata/artifacts/*.xml |" ;;
     hiberfil) echo "../testdata/artifacts/hiberfil-header.bin |" ;;
+    bcd_device) echo "|" ;; # element bytes extracted from the corpus stores below
     *) echo "|" ;;
   esac
 }
@@ -84,6 +85,10 @@ for target in "${targets[@]}"; do
       [ -d "$corpus/$sub" ] || continue
       while IFS= read -r f; do seed "$f" "$seeds"; done < <(find "$corpus/$sub" -type f ! -name '*.md')
     done
+  fi
+  if [ "$target" = bcd_device ] && [ -d "$corpus/bcd" ]; then
+    ./bcd-device-seeds.sh "$corpus" "$seeds" >/dev/null ||
+      echo "!! could not extract BCD device elements (python3-hivex?); fuzzing bcd_device from scratch"
   fi
   if [ "$target" = pipeline ]; then
     # The whole-image fixtures are 56–128 MiB, far too big for libFuzzer; a test writes a

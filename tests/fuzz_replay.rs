@@ -10,7 +10,7 @@ use vhdlint_container::fuzzing::{exercise, Entry};
 type Target = (&'static str, fn(&[u8]));
 
 /// Every fuzz target.
-const TARGETS: [Target; 14] = [
+const TARGETS: [Target; 15] = [
     ("container", |d| exercise(Entry::Detect, d)),
     ("vhd", |d| exercise(Entry::Vhd, d)),
     ("vhdx", |d| exercise(Entry::Vhdx, d)),
@@ -22,6 +22,7 @@ const TARGETS: [Target; 14] = [
         vhdlint_registry::fuzzing::exercise_log_replay,
     ),
     ("bcd", vhdlint_registry::fuzzing::exercise_bcd),
+    ("bcd_device", vhdlint_registry::fuzzing::exercise_bcd_device),
     ("pipeline", vhdlint_policy::fuzzing::exercise_pipeline),
     ("pe", vhdlint_artifacts::fuzzing::exercise_pe),
     (

@@ -64,43 +64,32 @@ pub const SECURE_BOOT_DB: [(SecureBootCa, &str, [u8; 20]); 4] = [
     (
         SecureBootCa::WindowsProductionPca2011,
         "CN=Microsoft Windows Production PCA 2011,O=Microsoft Corporation,L=Redmond,ST=Washington,C=US",
-        hex20("a92902398e16c49778cd90f99e4f9ae17c55af53"),
+        [
+            0xa9, 0x29, 0x02, 0x39, 0x8e, 0x16, 0xc4, 0x97, 0x78, 0xcd, 0x90, 0xf9, 0x9e, 0x4f, 0x9a, 0xe1, 0x7c, 0x55, 0xaf, 0x53,
+        ],
     ),
     (
         SecureBootCa::WindowsUefiCa2023,
         "CN=Windows UEFI CA 2023,O=Microsoft Corporation,C=US",
-        hex20("aefc5fbbbe055d8f8daa585473499417ab5a5272"),
+        [
+            0xae, 0xfc, 0x5f, 0xbb, 0xbe, 0x05, 0x5d, 0x8f, 0x8d, 0xaa, 0x58, 0x54, 0x73, 0x49, 0x94, 0x17, 0xab, 0x5a, 0x52, 0x72,
+        ],
     ),
     (
         SecureBootCa::MicrosoftUefiCa2011,
         "CN=Microsoft Corporation UEFI CA 2011,O=Microsoft Corporation,L=Redmond,ST=Washington,C=US",
-        hex20("13adbf4309bd82709c8cd54f316ed522988a1bd4"),
+        [
+            0x13, 0xad, 0xbf, 0x43, 0x09, 0xbd, 0x82, 0x70, 0x9c, 0x8c, 0xd5, 0x4f, 0x31, 0x6e, 0xd5, 0x22, 0x98, 0x8a, 0x1b, 0xd4,
+        ],
     ),
     (
         SecureBootCa::MicrosoftUefiCa2023,
         "CN=Microsoft UEFI CA 2023,O=Microsoft Corporation,C=US",
-        hex20("81aa6b3244c935bce0d6628af39827421e32497d"),
+        [
+            0x81, 0xaa, 0x6b, 0x32, 0x44, 0xc9, 0x35, 0xbc, 0xe0, 0xd6, 0x62, 0x8a, 0xf3, 0x98, 0x27, 0x42, 0x1e, 0x32, 0x49, 0x7d,
+        ],
     ),
 ];
-
-const fn hex20(s: &str) -> [u8; 20] {
-    let b = s.as_bytes();
-    let mut out = [0u8; 20];
-    let mut i = 0;
-    while i < 20 {
-        out[i] = (nibble(b[2 * i]) << 4) | nibble(b[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
-
-const fn nibble(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => 0,
-    }
-}
 
 impl SecureBootCa {
     /// The CA's common name.

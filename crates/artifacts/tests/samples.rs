@@ -1,5 +1,12 @@
 //! The committed samples of testdata/artifacts (written by its build.sh) read as a caller would.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use vhdlint_artifacts::hiberfil::{read_hiberfil_header, HiberState};
 use vhdlint_artifacts::panther::{classify, parse_log, SysprepCause, SysprepOutcome};
 use vhdlint_artifacts::tasks::{parse_task, TaskAction};

@@ -50,6 +50,9 @@ pub fn exercise_bcd(data: &[u8]) {
             let _ = object.string(element.element_type);
             let _ = object.boolean(element.element_type);
             let _ = format!("{:?}", element.value);
+            let _ = object
+                .device(element.element_type)
+                .map(|d| d.map(|d| d.device.to_string()));
         }
         let _ = store.object(&object.guid);
     }
@@ -57,6 +60,13 @@ pub fn exercise_bcd(data: &[u8]) {
     let _ = store
         .default_entry()
         .map(|e| (e.application_path().map(str::len), e.object_type));
+}
+
+/// A BCD device element's bytes (`Elements\11000001\Element` and kin), decoded and displayed.
+pub fn exercise_bcd_device(data: &[u8]) {
+    if let Ok(d) = crate::bcd_device::parse_device_element(data) {
+        let _ = (d.device.to_string(), d.device.partition());
+    }
 }
 
 /// Walks a hive as a caller would: the control set, the BCD reading, then every key (at most

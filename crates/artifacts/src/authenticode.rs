@@ -448,6 +448,54 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn debian_signed_mok_manager_is_an_unknown_signer() {
+        // mmx64.efi.signed: signed by Debian's own CA (trusted through shim's MOK, not the db).
+        let Some(p) = shim_file("mmx64.efi.signed") else {
+            return;
+        };
+        let PeSignature::Signed(sigs) = read_pe_signature(open(&p).as_ref()).unwrap() else {
+            panic!("mmx64.efi.signed is signed")
+        };
+        assert_eq!(sigs.len(), 1);
+        let signer = sigs[0].signer.as_ref().unwrap();
+        assert_eq!(signer.subject, "CN=Debian Secure Boot Signer 2022 - shim");
+        assert_eq!(signer.issuer, "CN=Debian Secure Boot CA");
+        assert_eq!(sigs[0].anchor, None);
+    }
+
+    #[test]
+    fn microsoft_shim_is_dual_signed_2011_and_2023() {
+        // Debian's shim-signed carries two WIN_CERTIFICATEs: the 2011 UEFI CA signature and a
+        // second one from the 2023 UEFI CA (for machines whose db has only the new CA).
+        let Some(p) = shim_file("shimx64.efi.signed") else {
+            return;
+        };
+        let PeSignature::Signed(sigs) = read_pe_signature(open(&p).as_ref()).unwrap() else {
+            panic!("signed")
+        };
+        let got: Vec<_> = sigs
+            .iter()
+            .map(|s| (s.signer.as_ref().map(|c| c.subject.clone()), s.anchor))
+            .collect();
+        assert_eq!(sigs.len(), 2, "{got:?}");
+        assert_eq!(
+            sigs[0].anchor.map(|a| a.ca),
+            Some(SecureBootCa::MicrosoftUefiCa2011),
+            "{got:?}"
+        );
+        let second = &sigs[1];
+        assert!(second
+            .signer
+            .as_ref()
+            .unwrap()
+            .subject
+            .starts_with("CN=Microsoft UEFI CA 2023 signer,"));
+        let m = second.anchor.unwrap();
+        assert_eq!(m.ca, SecureBootCa::MicrosoftUefiCa2023, "{got:?}");
+        assert!(m.key_id_matched, "{got:?}");
+    }
+
+    #[test]
     fn unsigned_shim_is_unsigned() {
         let Some(p) = shim_file("shimx64.efi") else {
             return;

@@ -46,6 +46,12 @@ seeds_of() {
     unattend) echo "../testdata/images/stale-unattend.xml |" ;;
     text | state_ini) echo "../testdata/images/stale-unattend.xml |" ;; # + State.ini below
     sid) echo "|" ;; # the domain-joined fixture's SID values below
+    pe) echo "/usr/lib/shim/shimx64.efi.signed /usr/lib/shim/mmx64.efi /usr/lib/shim/fbx64.efi |" ;;
+    authenticode) echo "../testdata/authenticode/*.p7 |" ;;
+    panther) echo "../testdata/artifacts/*.log |" ;;
+    task_xml) echo "../testdata/artifacts/*.xml |" ;;
+    hiberfil) echo "../testdata/artifacts/hiberfil-header.bin |" ;;
+    bcd_device) echo "|" ;; # element bytes extracted from the corpus stores below
     *) echo "|" ;;
   esac
 }
@@ -61,6 +67,9 @@ max_len_of() {
     registry_hive | registry_log | bcd | sam) echo $((2 << 20)) ;;
     unattend | text | state_ini | answer_file) echo $((64 << 10)) ;;
     sid) echo 4096 ;;
+    pe) echo $((2 << 20)) ;;
+    authenticode | task_xml | hiberfil | bcd_device) echo $((64 << 10)) ;;
+    panther) echo $((1 << 20)) ;;
     *) echo $((16 << 20)) ;;
   esac
 }
@@ -98,6 +107,9 @@ for target in "${targets[@]}"; do
     # dirty hive plus a real log that replays), not only the files one by one.
     python3 log_seeds.py "$corpus" "$seeds" "$(max_len_of "$target")" ||
       echo "!! could not join hive+log seeds; fuzzing registry_log from single files"
+  if [ "$target" = bcd_device ] && [ -d "$corpus/bcd" ]; then
+    ./bcd-device-seeds.sh "$corpus" "$seeds" >/dev/null ||
+      echo "!! could not extract BCD device elements (python3-hivex?); fuzzing bcd_device from scratch"
   fi
   if [ "$target" = pipeline ]; then
     # The whole-image fixtures are 56–128 MiB, far too big for libFuzzer; a test writes a

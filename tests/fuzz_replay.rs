@@ -10,7 +10,7 @@ use vhdlint_container::fuzzing::{exercise, Entry};
 type Target = (&'static str, fn(&[u8]));
 
 /// Every fuzz target.
-const TARGETS: [Target; 15] = [
+const TARGETS: [Target; 21] = [
     ("container", |d| exercise(Entry::Detect, d)),
     ("vhd", |d| exercise(Entry::Vhd, d)),
     ("vhdx", |d| exercise(Entry::Vhdx, d)),
@@ -32,6 +32,15 @@ const TARGETS: [Target; 15] = [
         "answer_file",
         vhdlint_artifacts::fuzzing::exercise_answer_file,
     ),
+    ("bcd_device", vhdlint_registry::fuzzing::exercise_bcd_device),
+    ("pe", vhdlint_artifacts::fuzzing::exercise_pe),
+    (
+        "authenticode",
+        vhdlint_artifacts::fuzzing::exercise_authenticode,
+    ),
+    ("panther", vhdlint_artifacts::fuzzing::exercise_panther),
+    ("task_xml", vhdlint_artifacts::fuzzing::exercise_task),
+    ("hiberfil", vhdlint_artifacts::fuzzing::exercise_hiberfil),
 ];
 
 #[test]
@@ -107,6 +116,11 @@ fn fixtures_go_through_every_entry_point_without_panicking() {
         "hives/fixture.hive.xz",
         "hives/bcd-fixture.hive.xz",
         "images/stale-unattend.xml",
+        "authenticode/selfsigned-sbsign.p7",
+        "authenticode/chain-osslsigncode.p7",
+        "artifacts/setupact-appx.log",
+        "artifacts/ScheduledDefrag.xml",
+        "artifacts/hiberfil-header.bin",
     ];
     for seed in seeds {
         let bytes = std::fs::read(vhdlint_testkit::testdata_file(seed)).unwrap();

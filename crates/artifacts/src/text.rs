@@ -1,43 +1,87 @@
-//! Text decoding of small files: UTF-8 or UTF-16 (LE/BE), with or without a byte-order mark.
+//! Text files Windows writes in several encodings: UTF-8 or UTF-16 (LE/BE) with a byte-order
+//! mark, UTF-16 without one (detected by the zero bytes of ASCII text), UTF-8 without one, or the
+//! ANSI code page (decoded as windows-1252, the code page of the en-US logs these are read for).
+//! Decoding is done by `encoding_rs`; malformed sequences become U+FFFD, never an error.
 
-/// Decodes `bytes`: a BOM decides; without one, UTF-16LE when the first 512 bytes look like it
-/// (NULs in the odd positions only), else UTF-8 (lossy).
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
+
+/// How many leading bytes the BOM-less UTF-16 sniff looks at.
+pub const SNIFF_BYTES: usize = 1024;
+
+/// The encoding a text was decoded from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8 with a BOM.
+    Utf8Bom,
+    /// UTF-8 without a BOM (valid UTF-8, so ASCII too).
+    Utf8,
+    /// UTF-16LE with a BOM.
+    Utf16LeBom,
+    /// UTF-16BE with a BOM.
+    Utf16BeBom,
+    /// UTF-16LE without a BOM.
+    Utf16Le,
+    /// UTF-16BE without a BOM.
+    Utf16Be,
+    /// Not UTF-8: the ANSI code page, taken as windows-1252.
+    Ansi,
+}
+
+/// Decodes `bytes` (BOM removed).
+pub fn decode(bytes: &[u8]) -> (String, TextEncoding) {
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        let kind = if enc == UTF_8 {
+            TextEncoding::Utf8Bom
+        } else if enc == UTF_16LE {
+            TextEncoding::Utf16LeBom
+        } else {
+            TextEncoding::Utf16BeBom
+        };
+        let body = bytes.get(bom_len..).unwrap_or_default();
+        return (enc.decode_without_bom_handling(body).0.into_owned(), kind);
+    }
+    let head = bytes
+        .get(..SNIFF_BYTES.min(bytes.len()))
+        .unwrap_or_default();
+    let (mut even_zero, mut odd_zero) = (0usize, 0usize);
+    for (i, b) in head.iter().enumerate() {
+        if *b == 0 {
+            if i % 2 == 0 {
+                even_zero += 1;
+            } else {
+                odd_zero += 1;
+            }
+        }
+    }
+    let pairs = head.len() / 2;
+    // ASCII text in UTF-16 has a zero in (nearly) every other byte.
+    if pairs >= 2 && odd_zero * 10 >= pairs * 7 && even_zero * 10 < pairs {
+        return (
+            UTF_16LE.decode_without_bom_handling(bytes).0.into_owned(),
+            TextEncoding::Utf16Le,
+        );
+    }
+    if pairs >= 2 && even_zero * 10 >= pairs * 7 && odd_zero * 10 < pairs {
+        return (
+            UTF_16BE.decode_without_bom_handling(bytes).0.into_owned(),
+            TextEncoding::Utf16Be,
+        );
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), TextEncoding::Utf8),
+        Err(_) => (
+            WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+            TextEncoding::Ansi,
+        ),
+    }
+}
+
+/// [`decode`]'s text alone.
 pub fn decode_text(bytes: &[u8]) -> String {
-    let utf16 = |b: &[u8], be: bool| {
-        let units: Vec<u16> = b
-            .chunks_exact(2)
-            .filter_map(|c| <[u8; 2]>::try_from(c).ok())
-            .map(|c| {
-                if be {
-                    u16::from_be_bytes(c)
-                } else {
-                    u16::from_le_bytes(c)
-                }
-            })
-            .collect();
-        String::from_utf16_lossy(&units)
-    };
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, false);
-    }
-    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, true);
-    }
-    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return String::from_utf8_lossy(rest).into_owned();
-    }
-    let sample = bytes.get(..bytes.len().min(512)).unwrap_or(bytes);
-    let odd_nuls = sample
-        .iter()
-        .skip(1)
-        .step_by(2)
-        .filter(|b| **b == 0)
-        .count();
-    let even_nuls = sample.iter().step_by(2).filter(|b| **b == 0).count();
-    if sample.len() >= 4 && odd_nuls * 2 > sample.len() / 2 && even_nuls == 0 {
-        return utf16(bytes, false);
-    }
-    String::from_utf8_lossy(bytes).into_owned()
+    decode(bytes).0
 }
 
 /// Decodes the XML predefined entities and character references (one pass, linear).
@@ -84,6 +128,49 @@ pub fn unescape_xml(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn utf16le(s: &str, bom: bool) -> Vec<u8> {
+        let mut v = if bom { vec![0xff, 0xfe] } else { Vec::new() };
+        for u in s.encode_utf16() {
+            v.extend_from_slice(&u.to_le_bytes());
+        }
+        v
+    }
+
+    #[test]
+    fn every_encoding_windows_writes_decodes_to_the_same_text() {
+        let s = "2024-01-01 10:00:00, Info SYSPRP caf\u{e9} ok\r\n";
+        assert_eq!(
+            decode(&utf16le(s, true)),
+            (s.to_string(), TextEncoding::Utf16LeBom)
+        );
+        assert_eq!(
+            decode(&utf16le(s, false)),
+            (s.to_string(), TextEncoding::Utf16Le)
+        );
+        let be: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(decode(&be), (s.to_string(), TextEncoding::Utf16Be));
+        let mut bom8 = vec![0xef, 0xbb, 0xbf];
+        bom8.extend_from_slice(s.as_bytes());
+        assert_eq!(decode(&bom8), (s.to_string(), TextEncoding::Utf8Bom));
+        assert_eq!(decode(s.as_bytes()), (s.to_string(), TextEncoding::Utf8));
+        // windows-1252: é is 0xe9, not valid UTF-8.
+        let ansi: Vec<u8> = s
+            .chars()
+            .map(|c| if c == '\u{e9}' { 0xe9 } else { c as u8 })
+            .collect();
+        assert_eq!(decode(&ansi), (s.to_string(), TextEncoding::Ansi));
+        // Odd lengths and lone bytes do not panic.
+        for cut in [&[0xffu8][..], &[0xff, 0xfe, 0x41], &[0x41, 0x00, 0x42]] {
+            let _ = decode(cut);
+        }
+    }
+}
+
+// tests of unescape_xml
+#[cfg(test)]
+mod unescape_tests {
     use super::*;
 
     #[test]

@@ -53,6 +53,9 @@ pub fn exercise_bcd(data: &[u8]) {
             let _ = object.string(element.element_type);
             let _ = object.boolean(element.element_type);
             let _ = format!("{:?}", element.value);
+            let _ = object
+                .device(element.element_type)
+                .map(|d| d.map(|d| d.device.to_string()));
         }
         let _ = store.object(&object.guid);
     }
@@ -92,6 +95,13 @@ pub fn exercise_sam(data: &[u8]) {
     }
     if let Ok(lsa) = LsaSecrets::read(&hive) {
         let _ = lsa.secret("DefaultPassword").map(|s| s.current_len);
+    }
+}
+
+/// A BCD device element's bytes (`Elements\11000001\Element` and kin), decoded and displayed.
+pub fn exercise_bcd_device(data: &[u8]) {
+    if let Ok(d) = crate::bcd_device::parse_device_element(data) {
+        let _ = (d.device.to_string(), d.device.partition());
     }
 }
 

@@ -39,6 +39,7 @@
 
 pub mod base_block;
 pub mod bcd;
+pub mod bcd_device;
 pub mod control_set;
 pub mod error;
 #[doc(hidden)]
@@ -54,6 +55,7 @@ pub mod value;
 
 pub use base_block::HiveBaseBlock;
 pub use bcd::{BcdElement, BcdObject, BcdStore};
+pub use bcd_device::{parse_device_element, BcdDevice, Device, PartitionId};
 pub use control_set::{
     current_control_set, resolve_current_control_set, ControlSet, ControlSetSource,
 };

@@ -1,0 +1,7 @@
+//! Fuzz target: bytes → `vhdlint_artifacts::fuzzing::exercise_task` (a Task Scheduler task XML file; only panics, hangs and
+//! OOMs count).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| vhdlint_artifacts::fuzzing::exercise_task(data));

@@ -51,6 +51,9 @@ pub enum ReadError {
         /// What is wrong with it.
         message: String,
     },
+    /// A field met while translating the read lies outside the bytes of its structure.
+    #[error(transparent)]
+    Field(#[from] crate::bytes::OutOfRange),
 }
 
 impl ReadError {
@@ -70,7 +73,7 @@ impl From<ReadError> for io::Error {
         let kind = match &e {
             ReadError::OutOfBounds { .. } => io::ErrorKind::UnexpectedEof,
             ReadError::Io { kind, .. } => *kind,
-            ReadError::Corrupt { .. } => io::ErrorKind::InvalidData,
+            ReadError::Corrupt { .. } | ReadError::Field(_) => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, e)
     }

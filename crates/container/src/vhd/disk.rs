@@ -107,7 +107,8 @@ impl Bat {
         self.source.read_at(self.entry_offset(first), &mut raw)?;
         Ok(raw
             .chunks_exact(4)
-            .map(|c| crate::bytes::be_u32(c, 0))
+            .filter_map(|c| <[u8; 4]>::try_from(c).ok())
+            .map(u32::from_be_bytes)
             .collect())
     }
 }

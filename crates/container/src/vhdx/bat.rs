@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::bytes::le_u64;
+use crate::bytes::Fields;
 use crate::diag::Diagnostic;
 use crate::read::ReadError;
 use crate::{ContainerError, ReadAt, Result};
@@ -193,7 +193,9 @@ impl Bat {
         let byte = index * 8;
         let page_no = byte / PAGE_BYTES;
         let page = self.page(page_no)?;
-        let raw = le_u64(&page, (byte % PAGE_BYTES) as usize);
+        let in_page = byte % PAGE_BYTES;
+        let fields = Fields::new(&page, "VHDX BAT page", offset.saturating_sub(in_page));
+        let raw = fields.le_u64(usize::try_from(in_page).unwrap_or(usize::MAX))?;
         Ok(BatEntry { raw, offset })
     }
 

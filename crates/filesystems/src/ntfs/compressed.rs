@@ -97,7 +97,7 @@ impl Lznt1Stream {
                 }
                 at += n;
             }
-        } else if allocated > 0 {
+        } else if let Some(&(unit_at, _)) = pieces.first().filter(|_| allocated > 0) {
             let mut comp = vec![0u8; (allocated * self.cluster) as usize];
             let mut at = 0usize;
             for (phys, n) in &pieces {
@@ -107,10 +107,10 @@ impl Lznt1Stream {
                 }
                 at += n;
             }
-            lznt1::decompress(&comp, &mut out).map_err(|message| ReadError::Corrupt {
+            lznt1::decompress(&comp, &mut out).map_err(|e| ReadError::Corrupt {
                 structure: "NTFS LZNT1 compression unit",
-                offset: pieces.first().map_or(0, |p| p.0),
-                message,
+                offset: unit_at,
+                message: e.to_string(),
             })?;
         }
         let out = Arc::new(out);

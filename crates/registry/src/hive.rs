@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use vhdlint_container::bytes::le_u32;
+use vhdlint_container::bytes::Fields;
 use vhdlint_container::{Diagnostic, ReadAt, ReadError};
 
 use crate::base_block::{HiveBaseBlock, BASE_BLOCK_LEN, FILE_TYPE_PRIMARY, HBIN_ALIGNMENT};
@@ -478,7 +478,7 @@ impl HiveInner {
                 available: d.len() as u64,
             });
         }
-        let sig = vhdlint_container::bytes::slice(&d, 0, 2);
+        let sig = self.fields(&d, cell, structure).slice(0, 2)?;
         if sig != signature.as_bytes() {
             return Err(RegistryError::InvalidSignature {
                 structure,
@@ -488,6 +488,21 @@ impl HiveInner {
             });
         }
         Ok(d)
+    }
+
+    /// The data `data` of the cell at hive-bins offset `cell`, as a field view placed in the
+    /// hive file (errors name `structure` and the field's file offset).
+    pub(crate) fn fields<'a>(
+        &self,
+        data: &'a [u8],
+        cell: u32,
+        structure: &'static str,
+    ) -> Fields<'a> {
+        Fields::new(
+            data,
+            structure,
+            BASE_BLOCK_LEN + u64::from(cell) + self.cell_header,
+        )
     }
 
     /// The data of the allocated cell at hive-bins offset `cell` (its size field stripped).
@@ -520,7 +535,7 @@ impl HiveInner {
         let mut head = [0u8; 4];
         self.read_file(file_off, &mut head)
             .map_err(|e| truncated(e, structure, file_off, 4))?;
-        let raw = le_u32(&head, 0);
+        let raw = u32::from_le_bytes(head);
         let size = raw as i32;
         if size >= 0 {
             return Err(RegistryError::UnallocatedCell {

@@ -247,7 +247,11 @@ mod tests {
         assert_eq!(utf16le(&[b'a', 0, b'b', 0, 0, 0, b'c', 0]), "ab");
         assert_eq!(utf16be(&[0, b'x', 0, b'y']), "xy");
         assert_eq!(utf16_lossy(&[b'a', 0, 0, 0, b'c', 0], Utf16::Le), "a\0c");
-        assert_eq!(utf16_strict(&[0x00, 0xD8], Utf16::Le), None, "lone surrogate");
+        assert_eq!(
+            utf16_strict(&[0x00, 0xD8], Utf16::Le),
+            None,
+            "lone surrogate"
+        );
         assert_eq!(u16le_units(&[1, 0, 2]), vec![1], "odd byte dropped");
     }
 }

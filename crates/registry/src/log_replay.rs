@@ -579,9 +579,11 @@ impl Replayer<'_> {
                         .overlay
                         .write(self.primary, BASE_BLOCK_LEN + sector * SECTOR, &data)
                 {
-                    self.out
-                        .diagnostics
-                        .push(Diagnostic::at("hiveLogEntryInvalid", from, msg.to_string()));
+                    self.out.diagnostics.push(Diagnostic::at(
+                        "hiveLogEntryInvalid",
+                        from,
+                        msg.to_string(),
+                    ));
                     return;
                 }
                 self.out.pages += 1;

@@ -170,8 +170,7 @@ impl Value {
         }
         let cell = self.hive.cell(self.data_offset, S)?;
         let cell_off = BASE_BLOCK_LEN + u64::from(self.data_offset);
-        if size > BIG_DATA_SEGMENT && self.hive.minor_version >= 4 && cell.get(..2) == Some(b"db")
-        {
+        if size > BIG_DATA_SEGMENT && self.hive.minor_version >= 4 && cell.get(..2) == Some(b"db") {
             return self.big_data(&cell, cell_off, size);
         }
         let mut cell = cell;

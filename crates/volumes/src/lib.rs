@@ -238,8 +238,7 @@ fn boot_sector_kind(sector: &[u8; 512]) -> Option<&'static str> {
     }
     let jump = sector.first().copied().unwrap_or(0);
     let bps = bs.le_u16(11).ok()?;
-    let fat_label =
-        bs.slice(0x36, 3).ok()? == b"FAT" || bs.slice(0x52, 5).ok()? == b"FAT32";
+    let fat_label = bs.slice(0x36, 3).ok()? == b"FAT" || bs.slice(0x52, 5).ok()? == b"FAT32";
     if (jump == 0xEB || jump == 0xE9)
         && bps.is_power_of_two()
         && (512..=4096).contains(&bps)

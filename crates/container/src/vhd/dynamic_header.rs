@@ -160,8 +160,9 @@ impl VhdDynamicHeader {
             checksum,
             parent_unique_id: Guid(f.array(at::PARENT_UNIQUE_ID)?),
             parent_timestamp: f.be_u32(at::PARENT_TIMESTAMP)?,
-            parent_unicode_name: utf16be(f.slice(at::PARENT_UNICODE_NAME,
-                at::PARENT_UNICODE_NAME_LEN,)?),
+            parent_unicode_name: utf16be(
+                f.slice(at::PARENT_UNICODE_NAME, at::PARENT_UNICODE_NAME_LEN)?,
+            ),
             locators,
         })
     }

@@ -172,7 +172,8 @@ impl<'v> Directory<'v> {
         apply_fixups(&mut buf, b"INDX", "index block", vcn, pos)?;
         let bf = Fields::new(&buf, "NTFS index block", pos);
         if bf.le_u64(0x10)? != vcn {
-            return Err(err(Some(pos),
+            return Err(err(
+                Some(pos),
                 format!("block says it is VCN {}", bf.le_u64(0x10)?),
             ));
         }
@@ -184,7 +185,9 @@ impl<'v> Directory<'v> {
         let entries = parse_node(&buf, start, end)
             .map_err(|(at, m)| err(Some(pos + at as u64), format!("entry: {m}")))?;
         let n = Arc::new(entries);
-        self.vol.nodes.insert((self.number, vcn), n.clone());
+        self.vol
+            .nodes
+            .insert((self.number, vcn), n.clone(), super::cache::node_bytes(&n));
         Ok(n)
     }
 

@@ -20,10 +20,12 @@ use super::upcase::Upcase;
 use crate::extents::{Extent, Extents, MAX_EXTENTS};
 use crate::{FileData, FsError, Result, Special};
 
-/// Assembled files kept (each with its resolved run lists): 8,192, a few MiB at most.
-pub const MAX_CACHED_FILES: usize = 8192;
-/// Parsed index blocks kept: 1,024 (each at most one 4 KiB block's entries).
-pub const MAX_CACHED_INDEX_NODES: usize = 1024;
+/// Budget of the assembled-file cache: 8 MiB of attributes, names, resident values and run
+/// lists (a check touches a few thousand files of a few hundred bytes each).
+pub const FILE_CACHE_BUDGET: u64 = 8 << 20;
+/// Budget of the parsed-index-node cache: 8 MiB of entries (a 4 KiB block decodes to a few
+/// KiB).
+pub const INDEX_NODE_CACHE_BUDGET: u64 = 8 << 20;
 /// Most extension records one file's attribute list may name. A record holds at least one
 /// attribute; real files with attribute lists use a handful, `$MFT` of a huge volume dozens.
 pub const MAX_EXTENSION_RECORDS: usize = 4096;
@@ -474,10 +476,11 @@ impl Volume {
             geometry,
             mft,
             upcase: Upcase::fallback(),
-            files: Cache::new(MAX_CACHED_FILES),
-            nodes: Cache::new(MAX_CACHED_INDEX_NODES),
+            files: Cache::new(FILE_CACHE_BUDGET),
+            nodes: Cache::new(INDEX_NODE_CACHE_BUDGET),
         };
-        vol.files.insert(MFT_RECORD, Arc::new(mft_file));
+        let bytes = super::cache::file_bytes(&mft_file);
+        vol.files.insert(MFT_RECORD, Arc::new(mft_file), bytes);
         // `$UpCase` is read lazily, a page at a time (see `upcase`); a compressed or encrypted
         // one (never written by Windows) is not a table this reader can index.
         if let Some(table) = vol
@@ -519,7 +522,8 @@ impl Volume {
             self.geometry.cluster_size,
             &|m| self.record(m),
         )?);
-        self.files.insert(n, f.clone());
+        self.files
+            .insert(n, f.clone(), super::cache::file_bytes(&f));
         Ok(f)
     }
 

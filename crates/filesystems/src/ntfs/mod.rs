@@ -345,8 +345,9 @@ mod tests {
         let mut r = vec![0u8; 24];
         r[12] = 2;
         r[20] = 1;
-        assert_eq!(wof_algorithm(&r), WofAlgorithm::Lzx);
+        assert_eq!(wof_algorithm(&r).unwrap(), WofAlgorithm::Lzx);
         r[12] = 1;
-        assert_eq!(wof_algorithm(&r), WofAlgorithm::Wim);
+        assert_eq!(wof_algorithm(&r).unwrap(), WofAlgorithm::Wim);
+        assert!(wof_algorithm(&r[..8]).is_err(), "a short reparse buffer is an error");
     }
 }

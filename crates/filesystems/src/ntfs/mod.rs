@@ -348,6 +348,9 @@ mod tests {
         assert_eq!(wof_algorithm(&r).unwrap(), WofAlgorithm::Lzx);
         r[12] = 1;
         assert_eq!(wof_algorithm(&r).unwrap(), WofAlgorithm::Wim);
-        assert!(wof_algorithm(&r[..8]).is_err(), "a short reparse buffer is an error");
+        assert!(
+            wof_algorithm(&r[..8]).is_err(),
+            "a short reparse buffer is an error"
+        );
     }
 }

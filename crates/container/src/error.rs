@@ -19,6 +19,10 @@ pub enum ContainerError {
     #[error(transparent)]
     Read(#[from] ReadError),
 
+    /// A field lies outside the bytes of its structure.
+    #[error(transparent)]
+    Field(#[from] crate::bytes::OutOfRange),
+
     /// The operating system would not open a file.
     #[error("cannot open {path}: {message}")]
     Open {

@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod bytes;
+pub mod cache;
 pub mod diag;
 pub mod error;
 #[doc(hidden)]

@@ -51,6 +51,9 @@ pub enum ReadError {
         /// What is wrong with it.
         message: String,
     },
+    /// A field met while translating the read lies outside the bytes of its structure.
+    #[error(transparent)]
+    Field(#[from] crate::bytes::OutOfRange),
 }
 
 impl ReadError {
@@ -70,7 +73,7 @@ impl From<ReadError> for io::Error {
         let kind = match &e {
             ReadError::OutOfBounds { .. } => io::ErrorKind::UnexpectedEof,
             ReadError::Io { kind, .. } => *kind,
-            ReadError::Corrupt { .. } => io::ErrorKind::InvalidData,
+            ReadError::Corrupt { .. } | ReadError::Field(_) => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, e)
     }
@@ -588,8 +591,10 @@ mod tests {
 
 /// Bytes in one [`PageCache`] page.
 pub const CACHE_PAGE: u64 = 4096;
-/// Pages a [`PageCache`] keeps (1 MiB); when full it starts again empty.
+/// Pages a [`PageCache`] keeps: 256 (1 MiB of pages); when full the oldest go first.
 pub const CACHE_PAGES: usize = 256;
+/// Budget of a [`PageCache`] in bytes: [`CACHE_PAGES`] pages with their per-entry overhead.
+pub const CACHE_BUDGET: u64 = CACHE_PAGES as u64 * (CACHE_PAGE + crate::cache::ENTRY_OVERHEAD);
 /// Reads at least this large bypass the cache (whole-disk hashing, big file copies).
 const CACHE_BYPASS: usize = 64 << 10;
 
@@ -599,7 +604,9 @@ const CACHE_BYPASS: usize = 64 << 10;
 #[derive(Debug)]
 pub struct PageCache<R> {
     inner: R,
-    pages: std::sync::Mutex<std::collections::HashMap<u64, Arc<[u8]>>>,
+    pages: crate::cache::ByteCache<u64, Arc<[u8]>>,
+    /// Held while a missing page is read, so concurrent readers read each page once.
+    fill: std::sync::Mutex<()>,
 }
 
 impl<R: ReadAt> PageCache<R> {
@@ -607,28 +614,29 @@ impl<R: ReadAt> PageCache<R> {
     pub fn new(inner: R) -> Self {
         PageCache {
             inner,
-            pages: std::sync::Mutex::new(std::collections::HashMap::new()),
+            pages: crate::cache::ByteCache::new(CACHE_BUDGET),
+            fill: std::sync::Mutex::new(()),
         }
     }
 
     fn page(&self, index: u64) -> Result<Arc<[u8]>, ReadError> {
-        let mut pages = self
-            .pages
+        if let Some(p) = self.pages.get(&index) {
+            return Ok(p);
+        }
+        let _fill = self
+            .fill
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(p) = pages.get(&index) {
-            return Ok(p.clone());
+        if let Some(p) = self.pages.get(&index) {
+            return Ok(p);
         }
         let start = index * CACHE_PAGE;
         let len =
             usize::try_from(CACHE_PAGE.min(self.inner.len().saturating_sub(start))).unwrap_or(0);
         let mut buf = vec![0u8; len];
         self.inner.read_at(start, &mut buf)?;
-        if pages.len() >= CACHE_PAGES {
-            pages.clear();
-        }
         let page: Arc<[u8]> = buf.into();
-        pages.insert(index, page.clone());
+        self.pages.insert(index, page.clone(), page.len() as u64);
         Ok(page)
     }
 }

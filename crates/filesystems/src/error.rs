@@ -14,6 +14,10 @@ pub enum FsError {
     #[error("reading the volume: {0}")]
     Read(#[from] ReadError),
 
+    /// A field lies outside the bytes of its structure.
+    #[error(transparent)]
+    Field(#[from] vhdlint_container::bytes::OutOfRange),
+
     /// The volume is BitLocker-encrypted (`-FVE-FS-` at offset 3): its file system cannot be read
     /// without the key.
     #[error(
@@ -141,14 +145,15 @@ pub enum FsError {
     /// An NTFS file record or index block is corrupt: a wrong signature, a torn write (update
     /// sequence mismatch), an attribute or index entry out of bounds (MS-FSCC / NTFS on-disk
     /// format; offsets are bytes from the start of the volume).
-    #[error("NTFS {structure} {number} at volume offset {offset:#x}: {message}")]
+    #[error("NTFS {structure} {number}{}: {message}", AtVolumeOffset(*.offset))]
     InvalidNtfsRecord {
         /// `"file record"` or `"index block"`.
         structure: &'static str,
         /// The file record number, or the index block's VCN.
         number: u64,
-        /// Where the structure (or the offending byte) is on the volume.
-        offset: u64,
+        /// Where the structure (or the offending byte) is on the volume; `None` when not known
+        /// (a record past the end of `$MFT` has no place).
+        offset: Option<u64>,
         /// What is wrong.
         message: String,
     },
@@ -170,6 +175,18 @@ pub enum FsError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// `" at volume offset 0x…"` for a known offset, nothing otherwise.
+struct AtVolumeOffset(Option<u64>);
+
+impl std::fmt::Display for AtVolumeOffset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(o) => write!(f, " at volume offset {o:#x}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Result with [`FsError`].

@@ -3,7 +3,8 @@
 use std::io::Read;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use vhdlint_container::{bytes, Cursor, ReadAt};
+use vhdlint_container::bytes::{FieldResult, Fields};
+use vhdlint_container::{Cursor, ReadAt};
 
 use crate::budget::Budgeted;
 use crate::guard::guarded;
@@ -21,18 +22,23 @@ type Disk = Cursor<Arc<Budgeted>>;
 /// True when `boot` holds a plausible FAT BIOS parameter block (jump, sector size, cluster size,
 /// reserved sectors, FAT count).
 pub fn looks_like_fat(boot: &[u8]) -> bool {
-    let jump = bytes::array::<1>(boot, 0)[0];
-    let bps = bytes::le_u16(boot, 11);
-    let spc = bytes::array::<1>(boot, 13)[0];
-    let reserved = bytes::le_u16(boot, 14);
-    let fats = bytes::array::<1>(boot, 16)[0];
-    (jump == 0xEB || jump == 0xE9)
+    // A sector too short to hold a BPB is not FAT.
+    plausible_bpb(&Fields::unplaced(boot, "FAT boot sector")).unwrap_or(false)
+}
+
+fn plausible_bpb(f: &Fields<'_>) -> FieldResult<bool> {
+    let jump = f.u8(0)?;
+    let bps = f.le_u16(11)?;
+    let spc = f.u8(13)?;
+    let reserved = f.le_u16(14)?;
+    let fats = f.u8(16)?;
+    Ok((jump == 0xEB || jump == 0xE9)
         && bps.is_power_of_two()
         && (512..=4096).contains(&bps)
         && spc.is_power_of_two()
         && reserved >= 1
         && fats >= 1
-        && bytes::le_u16(boot, 510) == 0xAA55
+        && f.le_u16(510)? == 0xAA55)
 }
 
 /// A FAT volume read through `fatfs`.
@@ -158,18 +164,19 @@ fn check_bpb(boot: &[u8], volume_len: u64) -> Result<()> {
         actual,
         reason: reason.into(),
     };
-    let bytes_per_sector = u64::from(bytes::le_u16(boot, 0x0B));
-    let reserved = u64::from(bytes::le_u16(boot, 0x0E));
-    let fats = u64::from(bytes::slice(boot, 0x10, 1).first().copied().unwrap_or(0));
-    let total = match bytes::le_u16(boot, 0x13) {
-        0 => u64::from(bytes::le_u32(boot, 0x20)),
+    let f = Fields::new(boot, "FAT boot sector", 0);
+    let bytes_per_sector = u64::from(f.le_u16(0x0B)?);
+    let reserved = u64::from(f.le_u16(0x0E)?);
+    let fats = u64::from(f.u8(0x10)?);
+    let total = match f.le_u16(0x13)? {
+        0 => u64::from(f.le_u32(0x20)?),
         n => u64::from(n),
     };
-    let fat32 = bytes::le_u16(boot, 0x16) == 0;
+    let fat32 = f.le_u16(0x16)? == 0;
     let per_fat = if fat32 {
-        u64::from(bytes::le_u32(boot, 0x24))
+        u64::from(f.le_u32(0x24)?)
     } else {
-        u64::from(bytes::le_u16(boot, 0x16))
+        u64::from(f.le_u16(0x16)?)
     };
     if fats == 0 {
         return Err(invalid(
@@ -196,10 +203,10 @@ fn check_bpb(boot: &[u8], volume_len: u64) -> Result<()> {
             &format!("the volume holds only {volume_len} bytes"),
         ));
     }
-    if fat32 && bytes::le_u32(boot, 0x2C) < 2 {
+    if fat32 && f.le_u32(0x2C)? < 2 {
         return Err(invalid(
             "RootClus",
-            u64::from(bytes::le_u32(boot, 0x2C)),
+            u64::from(f.le_u32(0x2C)?),
             "clusters are numbered from 2",
         ));
     }

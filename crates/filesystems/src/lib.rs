@@ -318,7 +318,7 @@ pub enum Detected {
 
 /// Recognises the file system from a volume's first sector.
 pub fn detect(boot: &[u8]) -> Detected {
-    let oem = bytes::slice(boot, 3, 8);
+    let oem = boot.get(3..11).unwrap_or_default();
     match oem {
         b"NTFS    " => return Detected::Ntfs,
         b"-FVE-FS-" => return Detected::BitLocker,

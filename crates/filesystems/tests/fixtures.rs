@@ -235,7 +235,7 @@ fn malformed_boot_sectors_are_clean_errors() {
         FsError::InvalidNtfsRecord {
             structure: "file record",
             number: 0,
-            offset: 5000 * 4096,
+            offset: Some(5000 * 4096),
             message: "signature \"....\", expected \"FILE\"".into(),
         }
     );

@@ -3,6 +3,7 @@
 //! AADLoginForWindows extension folder (windows-image-facts §3, §4). Files are stat'ed or
 //! opened by path; no directory is listed.
 
+use vhdlint_container::bytes::{utf16_lossy, Utf16};
 use vhdlint_filesystems::{FileSystem, FsError};
 
 use super::system::SetupValues;
@@ -23,20 +24,7 @@ pub const MAX_STATE_INI_BYTES: u64 = 64 * 1024;
 /// and UTF-16LE without a BOM (recognized by NULs in the odd bytes). Invalid sequences become
 /// U+FFFD.
 pub fn decode_text(bytes: &[u8]) -> String {
-    let utf16 = |b: &[u8], be: bool| {
-        let units: Vec<u16> = b
-            .chunks_exact(2)
-            .filter_map(|c| <[u8; 2]>::try_from(c).ok())
-            .map(|c| {
-                if be {
-                    u16::from_be_bytes(c)
-                } else {
-                    u16::from_le_bytes(c)
-                }
-            })
-            .collect();
-        String::from_utf16_lossy(&units)
-    };
+    let utf16 = |b: &[u8], be: bool| utf16_lossy(b, if be { Utf16::Be } else { Utf16::Le });
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         return utf16(rest, false);
     }

@@ -8,6 +8,7 @@
 //! - `PolPrDmN`: a `UNICODE_STRING` (`u16` length, `u16` maximum length, then a buffer offset,
 //!   32-bit on some builds and 64-bit on others) followed by the UTF-16LE name.
 
+use vhdlint_container::bytes::{utf16_strict, Fields, Utf16};
 use vhdlint_registry::Hive;
 
 use super::hives::{hex, Reg};
@@ -93,11 +94,7 @@ pub fn decode_unicode_string(b: &[u8]) -> Option<String> {
         let Some(data) = off.checked_add(len).and_then(|end| b.get(off..end)) else {
             continue;
         };
-        let units: Vec<u16> = data
-            .chunks_exact(2)
-            .filter_map(|c| array(c, 0).map(u16::from_le_bytes))
-            .collect();
-        if let Ok(s) = String::from_utf16(&units) {
+        if let Some(s) = utf16_strict(data, Utf16::Le) {
             if !s.is_empty() && s.chars().all(|c| !c.is_control()) {
                 return Some(s);
             }
@@ -106,14 +103,14 @@ pub fn decode_unicode_string(b: &[u8]) -> Option<String> {
     None
 }
 
-/// `N` bytes at `at`, if there.
+/// `N` bytes at `at`, if there (these decoders probe layouts: a field outside is "no match").
 fn array<const N: usize>(b: &[u8], at: usize) -> Option<[u8; N]> {
-    b.get(at..at.checked_add(N)?)?.try_into().ok()
+    Fields::unplaced(b, "registry value data").array(at).ok()
 }
 
 /// A little-endian `u32` at `at`, if there.
 fn le_u32(b: &[u8], at: usize) -> Option<u32> {
-    array(b, at).map(u32::from_le_bytes)
+    Fields::unplaced(b, "registry value data").le_u32(at).ok()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The regf base block (msuhanov "Windows registry file format specification", §Base block):
 //! the first 4096 bytes of a primary file, the first 512 of a transaction log.
 
-use vhdlint_container::bytes::{le_u32, le_u64, lossy, slice};
+use vhdlint_container::bytes::{lossy, utf16le, Fields};
 
 use crate::error::{RegistryError, Result};
 
@@ -70,7 +70,8 @@ impl HiveBaseBlock {
                 available: buf.len() as u64,
             });
         }
-        let sig = slice(buf, 0, 4);
+        let f = Fields::new(buf, STRUCTURE, 0);
+        let sig = f.slice(0, 4)?;
         if sig != b"regf" {
             return Err(RegistryError::InvalidSignature {
                 structure: STRUCTURE,
@@ -80,19 +81,19 @@ impl HiveBaseBlock {
             });
         }
         Ok(HiveBaseBlock {
-            primary_sequence: le_u32(buf, 4),
-            secondary_sequence: le_u32(buf, 8),
-            last_written: le_u64(buf, 12),
-            major_version: le_u32(buf, 20),
-            minor_version: le_u32(buf, 24),
-            file_type: le_u32(buf, 28),
-            file_format: le_u32(buf, 32),
-            root_cell: le_u32(buf, 36),
-            hive_bins_size: le_u32(buf, 40),
-            clustering_factor: le_u32(buf, 44),
-            file_name: vhdlint_container::bytes::utf16le(slice(buf, 48, 64)),
-            flags: le_u32(buf, 144),
-            stored_checksum: le_u32(buf, 508),
+            primary_sequence: f.le_u32(4)?,
+            secondary_sequence: f.le_u32(8)?,
+            last_written: f.le_u64(12)?,
+            major_version: f.le_u32(20)?,
+            minor_version: f.le_u32(24)?,
+            file_type: f.le_u32(28)?,
+            file_format: f.le_u32(32)?,
+            root_cell: f.le_u32(36)?,
+            hive_bins_size: f.le_u32(40)?,
+            clustering_factor: f.le_u32(44)?,
+            file_name: utf16le(f.slice(48, 64)?),
+            flags: f.le_u32(144)?,
+            stored_checksum: f.le_u32(508)?,
             computed_checksum: checksum(buf),
         })
     }
@@ -155,7 +156,11 @@ impl HiveBaseBlock {
 /// XOR-32 of the 127 dwords at 0..508, with 0 mapped to 1 and 0xFFFFFFFF to 0xFFFFFFFE
 /// (spec §Base block, "Checksum").
 pub fn checksum(buf: &[u8]) -> u32 {
-    let x = (0..127).fold(0u32, |acc, i| acc ^ le_u32(buf, i * 4));
+    let x = buf
+        .chunks_exact(4)
+        .take(127)
+        .filter_map(|c| <[u8; 4]>::try_from(c).ok())
+        .fold(0u32, |acc, d| acc ^ u32::from_le_bytes(d));
     match x {
         0 => 1,
         u32::MAX => u32::MAX - 1,

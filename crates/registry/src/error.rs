@@ -17,6 +17,10 @@ pub enum RegistryError {
     #[error(transparent)]
     Read(#[from] ReadError),
 
+    /// A field lies outside the bytes of its structure.
+    #[error(transparent)]
+    Field(#[from] vhdlint_container::bytes::OutOfRange),
+
     /// A signature is not what the structure requires.
     #[error("{structure} at {offset:#x}: signature {actual:?}, expected {expected:?}")]
     InvalidSignature {

@@ -1,9 +1,10 @@
 //! Opening a hive: the base block, the effective (log-replayed) view of the hive bins, and lazy,
 //! cached reads of single cells (spec §Hive bins, §Cells).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use vhdlint_container::bytes::le_u32;
+use vhdlint_container::bytes::Fields;
+use vhdlint_container::cache::{ByteCache, ENTRY_OVERHEAD};
 use vhdlint_container::{Diagnostic, ReadAt, ReadError};
 
 use crate::base_block::{HiveBaseBlock, BASE_BLOCK_LEN, FILE_TYPE_PRIMARY, HBIN_ALIGNMENT};
@@ -24,6 +25,8 @@ pub const MAX_CELL_SIZE: u64 = 16 << 20;
 pub const CACHE_PAGE: u64 = 4096;
 /// Number of pages the read cache holds (128 KiB): enough for the cells of one path lookup.
 pub const CACHE_PAGES: usize = 32;
+/// Budget of the read cache in bytes: [`CACHE_PAGES`] pages with their per-entry overhead.
+pub const CACHE_BUDGET: u64 = CACHE_PAGES as u64 * (CACHE_PAGE + ENTRY_OVERHEAD);
 
 /// Which transaction logs lie beside the hive (`.LOG`, `.LOG1`, `.LOG2`), as sources.
 #[derive(Clone, Default)]
@@ -136,14 +139,8 @@ pub(crate) struct HiveInner {
     root_cell: u32,
     hive_bins_size: u64,
     cell_header: u64,
-    cache: Mutex<PageCache>,
+    cache: ByteCache<u64, Arc<Vec<u8>>>,
     status: HiveStatus,
-}
-
-#[derive(Default)]
-struct PageCache {
-    pages: Vec<(u64, Arc<Vec<u8>>)>,
-    next: usize,
 }
 
 impl Hive {
@@ -287,7 +284,7 @@ impl Hive {
                 root_cell,
                 hive_bins_size: effective_bins,
                 cell_header: if minor_version <= 1 { 8 } else { 4 },
-                cache: Mutex::new(PageCache::default()),
+                cache: ByteCache::new(CACHE_BUDGET),
                 status,
             }),
         })
@@ -436,27 +433,15 @@ impl HiveInner {
     }
 
     fn cached_page(&self, page: u64) -> Result<Arc<Vec<u8>>, ReadError> {
-        if let Ok(cache) = self.cache.lock() {
-            if let Some((_, p)) = cache.pages.iter().find(|(i, _)| *i == page) {
-                return Ok(Arc::clone(p));
-            }
+        if let Some(p) = self.cache.get(&page) {
+            return Ok(p);
         }
         let start = page * CACHE_PAGE;
         let len = self.src_len.saturating_sub(start).min(CACHE_PAGE);
         let mut data = vec![0u8; len as usize];
         self.source.read_at(start, &mut data)?;
         let data = Arc::new(data);
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.pages.len() < CACHE_PAGES {
-                cache.pages.push((page, Arc::clone(&data)));
-            } else {
-                let slot = cache.next % CACHE_PAGES;
-                if let Some(entry) = cache.pages.get_mut(slot) {
-                    *entry = (page, Arc::clone(&data));
-                }
-                cache.next = (slot + 1) % CACHE_PAGES;
-            }
-        }
+        self.cache.insert(page, Arc::clone(&data), len);
         Ok(data)
     }
 
@@ -479,7 +464,7 @@ impl HiveInner {
                 available: d.len() as u64,
             });
         }
-        let sig = vhdlint_container::bytes::slice(&d, 0, 2);
+        let sig = self.fields(&d, cell, structure).slice(0, 2)?;
         if sig != signature.as_bytes() {
             return Err(RegistryError::InvalidSignature {
                 structure,
@@ -489,6 +474,21 @@ impl HiveInner {
             });
         }
         Ok(d)
+    }
+
+    /// The data `data` of the cell at hive-bins offset `cell`, as a field view placed in the
+    /// hive file (errors name `structure` and the field's file offset).
+    pub(crate) fn fields<'a>(
+        &self,
+        data: &'a [u8],
+        cell: u32,
+        structure: &'static str,
+    ) -> Fields<'a> {
+        Fields::new(
+            data,
+            structure,
+            BASE_BLOCK_LEN + u64::from(cell) + self.cell_header,
+        )
     }
 
     /// The data of the allocated cell at hive-bins offset `cell` (its size field stripped).
@@ -521,7 +521,7 @@ impl HiveInner {
         let mut head = [0u8; 4];
         self.read_file(file_off, &mut head)
             .map_err(|e| truncated(e, structure, file_off, 4))?;
-        let raw = le_u32(&head, 0);
+        let raw = u32::from_le_bytes(head);
         let size = raw as i32;
         if size >= 0 {
             return Err(RegistryError::UnallocatedCell {

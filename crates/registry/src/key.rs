@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use vhdlint_container::bytes::{le_u16, le_u32, le_u64, lossy, slice};
+use vhdlint_container::bytes::{lossy, utf16_lossy, Utf16};
 
 use crate::base_block::BASE_BLOCK_LEN;
 use crate::error::{RegistryError, Result};
@@ -76,8 +76,9 @@ impl Key {
         const S: &str = "key node (nk)";
         let file_off = BASE_BLOCK_LEN + u64::from(offset);
         let d = hive.signed_cell(offset, S, "nk", NK_FIXED)?;
-        let flags = le_u16(&d, 2);
-        let name_len = usize::from(le_u16(&d, 72));
+        let f = hive.fields(&d, offset, S);
+        let flags = f.le_u16(2)?;
+        let name_len = usize::from(f.le_u16(72)?);
         let raw_name = d
             .get(NK_FIXED..NK_FIXED + name_len)
             .ok_or(RegistryError::Truncated {
@@ -93,14 +94,14 @@ impl Key {
             ancestors,
             name,
             flags,
-            last_written: le_u64(&d, 4),
-            subkey_count: le_u32(&d, 20),
-            subkey_list: le_u32(&d, 28),
-            value_count: le_u32(&d, 36),
-            value_list: le_u32(&d, 40),
-            security: le_u32(&d, 44),
-            class_offset: le_u32(&d, 48),
-            class_len: le_u16(&d, 74),
+            last_written: f.le_u64(4)?,
+            subkey_count: f.le_u32(20)?,
+            subkey_list: f.le_u32(28)?,
+            value_count: f.le_u32(36)?,
+            value_list: f.le_u32(40)?,
+            security: f.le_u32(44)?,
+            class_offset: f.le_u32(48)?,
+            class_len: f.le_u16(74)?,
         })
     }
 
@@ -278,9 +279,10 @@ impl Key {
                 available: d.len() as u64,
             });
         }
+        let f = self.hive.fields(&d, self.value_list, S);
         Ok((0..self.value_count as usize)
-            .map(|i| le_u32(&d, i * 4))
-            .collect())
+            .map(|i| f.le_u32(i * 4))
+            .collect::<Result<_, _>>()?)
     }
 
     /// All values, in list order.
@@ -320,8 +322,9 @@ fn collect_list(
         });
     }
     let d = hive.cell(list, S)?;
-    let sig = slice(&d, 0, 2);
-    let count = usize::from(le_u16(&d, 2));
+    let f = hive.fields(&d, list, S);
+    let sig = f.slice(0, 2)?;
+    let count = usize::from(f.le_u16(2)?);
     let entry_len = match sig {
         b"lf" | b"lh" => 8,
         b"li" | b"ri" => 4,
@@ -345,10 +348,10 @@ fn collect_list(
     }
     for i in 0..count {
         let at = 4 + i * entry_len;
-        let off = le_u32(&d, at);
+        let off = f.le_u32(at)?;
         let hint = match sig {
-            b"lf" => Hint::Lf(vhdlint_container::bytes::array::<4>(&d, at + 4)),
-            b"lh" => Hint::Lh(le_u32(&d, at + 4)),
+            b"lf" => Hint::Lf(f.array::<4>(at + 4)?),
+            b"lh" => Hint::Lh(f.le_u32(at + 4)?),
             _ => Hint::None,
         };
         if sig == b"ri" {
@@ -374,7 +377,7 @@ pub(crate) fn decode_name(raw: &[u8], compressed: bool) -> String {
     if compressed {
         raw.iter().map(|&b| char::from(b)).collect()
     } else {
-        String::from_utf16_lossy(&vhdlint_container::bytes::u16le_units(raw))
+        utf16_lossy(raw, Utf16::Le)
     }
 }
 

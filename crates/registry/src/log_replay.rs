@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use vhdlint_container::bytes::{le_u32, le_u64, slice};
-use vhdlint_container::{Diagnostic, ReadAt};
+use vhdlint_container::bytes::{Fields, OutOfRange};
+use vhdlint_container::{Diagnostic, ReadAt, ReadError};
 
 use crate::base_block::{
     HiveBaseBlock, BASE_BLOCK_LEN, FILE_TYPE_LOG_NEW, FILE_TYPE_LOG_OLD, FILE_TYPE_LOG_VERY_OLD,
@@ -14,6 +14,52 @@ use crate::base_block::{
 };
 use crate::hive::{HiveLogs, CACHE_PAGE};
 use crate::marvin::{marvin32, REGISTRY_SEED};
+use crate::RegistryError;
+
+/// Why a log cannot be used, or a replayed page not taken into the overlay. The replay turns
+/// each into a diagnostic: a bad log is skipped, never fatal to the hive.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum LogError {
+    /// The log is larger than [`MAX_LOG_SIZE`].
+    #[error("{len:#x} bytes exceeds the {MAX_LOG_SIZE:#x}-byte log limit")]
+    TooLarge { len: u64 },
+    /// The log cannot hold its base block.
+    #[error("{len} bytes is shorter than a log base block")]
+    TooShort { len: u64 },
+    /// A new-format log with room for no entry.
+    #[error("too short to hold a log entry")]
+    NoEntry,
+    /// An old-format log too short for its dirty vector and one sector.
+    #[error("{len:#x} bytes cannot hold the dirty vector and one sector ({needed:#x})")]
+    NoDirtyVector { len: u64, needed: u64 },
+    /// An old-format log without the `DIRT` signature.
+    #[error("no DIRT signature at 0x200")]
+    NoDirtSignature,
+    /// The log's base block checksum is wrong.
+    #[error("log base block checksum mismatch")]
+    BaseBlockChecksum,
+    /// The log's base block sequence numbers differ (a torn log write).
+    #[error("log base block sequence numbers differ ({primary}/{secondary})")]
+    SequenceMismatch { primary: u32, secondary: u32 },
+    /// The base block is not a log's (signature, version, type).
+    #[error(transparent)]
+    BaseBlock(#[from] RegistryError),
+    /// Reading the log failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// A field lies outside its structure.
+    #[error(transparent)]
+    Field(#[from] OutOfRange),
+    /// A replayed page's hive offset overflows.
+    #[error("page offset overflows")]
+    PageOffsetOverflow,
+    /// The overlay would pass [`MAX_OVERLAY_BYTES`].
+    #[error("replayed pages exceed the {MAX_OVERLAY_BYTES:#x}-byte overlay limit")]
+    OverlayFull,
+    /// Reading the primary's page under a replayed one failed.
+    #[error("reading the primary page at {start:#x}: {source}")]
+    PrimaryPage { start: u64, source: ReadError },
+}
 
 /// Largest log file replayed. Windows resets a log once it passes about 1 MiB of pending
 /// writes, and real logs reach a few MiB (SYSTEM logs of 3 MiB in the corpus); 256 MiB bounds
@@ -89,20 +135,18 @@ impl Overlay {
         self.end
     }
 
-    fn write(&mut self, primary: &dyn ReadAt, file_off: u64, data: &[u8]) -> Result<(), String> {
+    fn write(&mut self, primary: &dyn ReadAt, file_off: u64, data: &[u8]) -> Result<(), LogError> {
         let mut done = 0usize;
         while done < data.len() {
             let pos = file_off
                 .checked_add(done as u64)
-                .ok_or_else(|| "page offset overflows".to_string())?;
+                .ok_or(LogError::PageOffsetOverflow)?;
             let page = pos / CACHE_PAGE;
             let in_page = (pos % CACHE_PAGE) as usize;
             let n = (data.len() - done).min(CACHE_PAGE as usize - in_page);
             if !self.pages.contains_key(&page) {
                 if self.bytes + CACHE_PAGE > MAX_OVERLAY_BYTES {
-                    return Err(format!(
-                        "replayed pages exceed the {MAX_OVERLAY_BYTES:#x}-byte overlay limit"
-                    ));
+                    return Err(LogError::OverlayFull);
                 }
                 let start = page * CACHE_PAGE;
                 let avail = primary.len().saturating_sub(start).min(CACHE_PAGE) as usize;
@@ -110,7 +154,7 @@ impl Overlay {
                 if let Some(head) = base.get_mut(..avail).filter(|h| !h.is_empty()) {
                     primary
                         .read_at(start, head)
-                        .map_err(|e| format!("reading the primary page at {start:#x}: {e}"))?;
+                        .map_err(|source| LogError::PrimaryPage { start, source })?;
                 }
                 self.pages.insert(page, base);
                 self.bytes += CACHE_PAGE;
@@ -153,36 +197,38 @@ struct LogFile<'a> {
 }
 
 /// Opens a log's base block: checksum good, sequences equal, one of `types`.
-fn open_log<'a>(slot: LogSlot, src: &'a dyn ReadAt, types: &[u32]) -> Result<LogFile<'a>, String> {
+fn open_log<'a>(
+    slot: LogSlot,
+    src: &'a dyn ReadAt,
+    types: &[u32],
+) -> Result<LogFile<'a>, LogError> {
     let len = src.len();
     if len > MAX_LOG_SIZE {
-        return Err(format!(
-            "{len:#x} bytes exceeds the {MAX_LOG_SIZE:#x}-byte log limit"
-        ));
+        return Err(LogError::TooLarge { len });
     }
     if len < LOG_BASE_BLOCK_LEN {
-        return Err(format!("{len} bytes is shorter than a log base block"));
+        return Err(LogError::TooShort { len });
     }
     let mut head = vec![0u8; LOG_BASE_BLOCK_LEN as usize];
-    src.read_at(0, &mut head).map_err(|e| e.to_string())?;
-    let bb = HiveBaseBlock::parse(&head).map_err(|e| e.to_string())?;
+    src.read_at(0, &mut head)?;
+    let bb = HiveBaseBlock::parse(&head)?;
     if !bb.checksum_ok() {
-        return Err("log base block checksum mismatch".into());
+        return Err(LogError::BaseBlockChecksum);
     }
     if !bb.sequences_match() {
-        return Err(format!(
-            "log base block sequence numbers differ ({}/{})",
-            bb.primary_sequence, bb.secondary_sequence
-        ));
+        return Err(LogError::SequenceMismatch {
+            primary: bb.primary_sequence,
+            secondary: bb.secondary_sequence,
+        });
     }
-    bb.validate(types).map_err(|e| e.to_string())?;
+    bb.validate(types)?;
     Ok(LogFile { slot, src, bb, len })
 }
 
-fn open_new(slot: LogSlot, src: &dyn ReadAt) -> Result<LogFile<'_>, String> {
+fn open_new(slot: LogSlot, src: &dyn ReadAt) -> Result<LogFile<'_>, LogError> {
     let log = open_log(slot, src, &[FILE_TYPE_LOG_NEW])?;
     if log.len <= LOG_BASE_BLOCK_LEN + ENTRY_HEADER {
-        return Err("too short to hold a log entry".into());
+        return Err(LogError::NoEntry);
     }
     Ok(log)
 }
@@ -194,23 +240,21 @@ struct OldLog<'a> {
     sectors_start: u64,
 }
 
-fn open_old(slot: LogSlot, src: &dyn ReadAt) -> Result<OldLog<'_>, String> {
+fn open_old(slot: LogSlot, src: &dyn ReadAt) -> Result<OldLog<'_>, LogError> {
     let log = open_log(slot, src, &[FILE_TYPE_LOG_OLD, FILE_TYPE_LOG_VERY_OLD])?;
     let vector_len = u64::from(log.bb.hive_bins_size) / HBIN_ALIGNMENT;
     let unaligned = LOG_BASE_BLOCK_LEN + 4 + vector_len;
     let sectors_start = unaligned.div_ceil(SECTOR) * SECTOR;
     if log.len < sectors_start + SECTOR {
-        return Err(format!(
-            "{:#x} bytes cannot hold the dirty vector and one sector ({:#x})",
-            log.len,
-            sectors_start + SECTOR
-        ));
+        return Err(LogError::NoDirtyVector {
+            len: log.len,
+            needed: sectors_start + SECTOR,
+        });
     }
     let mut vector = vec![0u8; (4 + vector_len) as usize];
-    src.read_at(LOG_BASE_BLOCK_LEN, &mut vector)
-        .map_err(|e| e.to_string())?;
-    if slice(&vector, 0, 4) != b"DIRT" {
-        return Err("no DIRT signature at 0x200".into());
+    src.read_at(LOG_BASE_BLOCK_LEN, &mut vector)?;
+    if vector.get(..4) != Some(b"DIRT") {
+        return Err(LogError::NoDirtSignature);
     }
     let bitmap = vector.get(4..).unwrap_or(&[]).to_vec();
     Ok(OldLog {
@@ -381,13 +425,22 @@ impl Replayer<'_> {
         let mut pos = LOG_BASE_BLOCK_LEN;
         while pos + ENTRY_HEADER <= log.len {
             let mut head = [0u8; ENTRY_HEADER as usize];
-            if log.src.read_at(pos, &mut head).is_err() || slice(&head, 0, 4) != b"HvLE" {
+            if log.src.read_at(pos, &mut head).is_err() || head.get(..4) != Some(b"HvLE") {
                 break; // The end of the entries (remnants may follow): normal.
             }
-            let size = u64::from(le_u32(&head, 4));
-            let hbins = le_u32(&head, 16);
-            let count = u64::from(le_u32(&head, 20));
-            let seq = le_u32(&head, 12);
+            let hf = Fields::new(&head, "hive log entry header", pos);
+            let header = (|| -> Result<_, OutOfRange> {
+                Ok((
+                    u64::from(hf.le_u32(4)?),
+                    hf.le_u32(16)?,
+                    u64::from(hf.le_u32(20)?),
+                    hf.le_u32(12)?,
+                ))
+            })();
+            let (size, hbins, count, seq) = match header {
+                Ok(h) => h,
+                Err(e) => return self.stop(log, pos, &e.to_string()),
+            };
             if size < SECTOR
                 || size % SECTOR != 0
                 || pos + size > log.len
@@ -407,8 +460,19 @@ impl Replayer<'_> {
                 entry.get(ENTRY_HEADER as usize..).unwrap_or(&[]),
                 REGISTRY_SEED,
             );
-            let hash2 = marvin32(slice(&entry, 0, 32), REGISTRY_SEED);
-            if hash1 != le_u64(&entry, 24) || hash2 != le_u64(&entry, 32) {
+            let ef = Fields::new(&entry, "hive log entry", pos);
+            let hashes = (|| -> Result<_, OutOfRange> {
+                Ok((
+                    marvin32(ef.slice(0, 32)?, REGISTRY_SEED),
+                    ef.le_u64(24)?,
+                    ef.le_u64(32)?,
+                ))
+            })();
+            let (hash2, stored1, stored2) = match hashes {
+                Ok(h) => h,
+                Err(e) => return self.stop(log, pos, &e.to_string()),
+            };
+            if hash1 != stored1 || hash2 != stored2 {
                 self.out.diagnostics.push(Diagnostic::at(
                     "hiveLogEntryInvalid",
                     pos,
@@ -422,8 +486,10 @@ impl Replayer<'_> {
             let mut data_pos = ENTRY_HEADER + count * 8;
             for i in 0..count {
                 let at = (ENTRY_HEADER + i * 8) as usize;
-                let page_off = u64::from(le_u32(&entry, at));
-                let page_size = u64::from(le_u32(&entry, at + 4));
+                let (page_off, page_size) = match (ef.le_u32(at), ef.le_u32(at + 4)) {
+                    (Ok(o), Ok(s)) => (u64::from(o), u64::from(s)),
+                    (Err(e), _) | (_, Err(e)) => return self.stop(log, pos, &e.to_string()),
+                };
                 let data = data_pos
                     .checked_add(page_size)
                     .and_then(|end| entry.get(data_pos as usize..end as usize));
@@ -438,7 +504,7 @@ impl Replayer<'_> {
                         .overlay
                         .write(self.primary, BASE_BLOCK_LEN + page_off, data)
                 {
-                    return self.stop(log, pos, &msg);
+                    return self.stop(log, pos, &msg.to_string());
                 }
                 self.out.pages += 1;
                 data_pos += page_size;
@@ -513,9 +579,11 @@ impl Replayer<'_> {
                         .overlay
                         .write(self.primary, BASE_BLOCK_LEN + sector * SECTOR, &data)
                 {
-                    self.out
-                        .diagnostics
-                        .push(Diagnostic::at("hiveLogEntryInvalid", from, msg));
+                    self.out.diagnostics.push(Diagnostic::at(
+                        "hiveLogEntryInvalid",
+                        from,
+                        msg.to_string(),
+                    ));
                     return;
                 }
                 self.out.pages += 1;

@@ -5,7 +5,7 @@
 //! the bytes (they are wiped after the length check). `Cache\NL$<n>` values are the cached domain
 //! logons; an entry whose IV (16 bytes at 0x40, impacket's test) is all zeros is an unused slot.
 
-use vhdlint_container::bytes::slice;
+use vhdlint_container::bytes::Fields;
 
 use crate::base_block::BASE_BLOCK_LEN;
 use crate::error::{RegistryError, Result};
@@ -94,7 +94,9 @@ pub struct LsaSecrets {
 /// True when a `Cache\NL$<n>` entry holds a cached logon: its IV (16 bytes at 0x40) is not
 /// all zeros (impacket `secretsdump`'s test). Shorter data is an unused slot.
 pub fn cache_entry_used(data: &[u8]) -> bool {
-    slice(data, NL_IV.0, NL_IV.1).iter().any(|&b| b != 0)
+    Fields::unplaced(data, "NL$ cache entry")
+        .slice(NL_IV.0, NL_IV.1)
+        .is_ok_and(|iv| iv.iter().any(|&b| b != 0))
 }
 
 impl LsaSecrets {

@@ -18,7 +18,7 @@
 //! - alias `C`: 0x00 RID, 0x10/0x14 name offset/length, 0x1C/0x20 comment, 0x28/0x2C member SIDs,
 //!   0x30 member count; offsets relative to 0x34.
 
-use vhdlint_container::bytes::{le_u16, le_u32, le_u64, slice, utf16le};
+use vhdlint_container::bytes::{utf16le, Fields};
 
 use crate::base_block::BASE_BLOCK_LEN;
 use crate::error::{RegistryError, Result};
@@ -110,7 +110,11 @@ impl HashEntry {
                 present: false,
             };
         }
-        let revision = le_u16(data, at.saturating_add(2));
+        // `v_entry` checked `at..at + len` against the value; a revision outside it reads as
+        // an unknown style, not as a hash.
+        let revision = Fields::unplaced(data, "SAM hash entry")
+            .le_u16(at.saturating_add(2))
+            .unwrap_or(u16::MAX);
         let (style, present) = match revision {
             1 => (HashStyle::Rc4, len >= 20),
             2 => (HashStyle::Aes, len > 24),
@@ -159,15 +163,16 @@ pub fn parse_user_f(data: &[u8], at: u64) -> Result<UserFixed> {
             available: data.len() as u64,
         });
     }
+    let f = Fields::new(data, "SAM user F value", at);
     Ok(UserFixed {
-        last_logon: filetime(le_u64(data, 0x08)),
-        password_last_set: filetime(le_u64(data, 0x18)),
-        account_expires: filetime(le_u64(data, 0x20)),
-        last_failed_logon: filetime(le_u64(data, 0x28)),
-        rid: le_u32(data, 0x30),
-        acb: u32::from(le_u16(data, 0x38)),
-        failed_logon_count: le_u16(data, 0x40),
-        logon_count: le_u16(data, 0x42),
+        last_logon: filetime(f.le_u64(0x08)?),
+        password_last_set: filetime(f.le_u64(0x18)?),
+        account_expires: filetime(f.le_u64(0x20)?),
+        last_failed_logon: filetime(f.le_u64(0x28)?),
+        rid: f.le_u32(0x30)?,
+        acb: u32::from(f.le_u16(0x38)?),
+        failed_logon_count: f.le_u16(0x40)?,
+        logon_count: f.le_u16(0x42)?,
     })
 }
 
@@ -188,8 +193,9 @@ pub struct UserVariable {
 
 /// The (offset, length) of `V` table entry `index`, checked against the data area.
 fn v_entry(data: &[u8], index: usize, at: u64, what: &'static str) -> Result<(usize, u32)> {
-    let off = le_u32(data, index * 12);
-    let len = le_u32(data, index * 12 + 4);
+    let f = Fields::new(data, "SAM user V value", at);
+    let off = f.le_u32(index * 12)?;
+    let len = f.le_u32(index * 12 + 4)?;
     let start = u64::from(off) + USER_V_HEADER as u64;
     let end = start + u64::from(len);
     if end > data.len() as u64 {
@@ -208,7 +214,9 @@ fn v_entry(data: &[u8], index: usize, at: u64, what: &'static str) -> Result<(us
 
 fn v_string(data: &[u8], index: usize, at: u64, what: &'static str) -> Result<String> {
     let (start, len) = v_entry(data, index, at, what)?;
-    Ok(utf16le(slice(data, start, len as usize)))
+    Ok(utf16le(
+        Fields::new(data, "SAM user V value", at).slice(start, len as usize)?,
+    ))
 }
 
 /// Parses a user's `V` value (`at`: its vk cell's file offset, for errors). Reads the strings
@@ -296,10 +304,14 @@ impl Sid {
                 available: data.len() as u64,
             });
         }
-        let authority = slice(data, 2, 6)
+        let f = Fields::new(data, S, at);
+        let authority = f
+            .slice(2, 6)?
             .iter()
             .fold(0u64, |a, &b| (a << 8) | u64::from(b));
-        let sub_authorities = (0..count).map(|i| le_u32(data, 8 + 4 * i)).collect();
+        let sub_authorities = (0..count)
+            .map(|i| f.le_u32(8 + 4 * i))
+            .collect::<Result<_, _>>()?;
         Ok((
             Sid {
                 revision,
@@ -345,9 +357,10 @@ pub fn parse_alias_c(data: &[u8], at: u64) -> Result<SamAlias> {
             available: data.len() as u64,
         });
     }
+    let f = Fields::new(data, S, at);
     let area = |field: usize, what: &str| -> Result<&[u8]> {
-        let start = u64::from(le_u32(data, field)) + ALIAS_C_HEADER as u64;
-        let end = start + u64::from(le_u32(data, field + 4));
+        let start = u64::from(f.le_u32(field)?) + ALIAS_C_HEADER as u64;
+        let end = start + u64::from(f.le_u32(field + 4)?);
         if end > data.len() as u64 {
             return Err(RegistryError::Invalid {
                 structure: S,
@@ -363,7 +376,7 @@ pub fn parse_alias_c(data: &[u8], at: u64) -> Result<SamAlias> {
     let name = utf16le(area(0x10, "name")?);
     let comment = utf16le(area(0x1C, "comment")?);
     let mut rest = area(0x28, "member list")?;
-    let count = le_u32(data, 0x30) as usize;
+    let count = f.le_u32(0x30)? as usize;
     if count > MAX_ALIAS_MEMBERS {
         return Err(RegistryError::TooLarge {
             structure: S,
@@ -388,7 +401,7 @@ pub fn parse_alias_c(data: &[u8], at: u64) -> Result<SamAlias> {
         rest = rest.get(len..).unwrap_or(&[]);
     }
     Ok(SamAlias {
-        rid: le_u32(data, 0),
+        rid: f.le_u32(0)?,
         name,
         comment,
         members,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use vhdlint_container::bytes::{le_u16, le_u32, slice, u16le_units as utf16_units};
+use vhdlint_container::bytes::{u16le_units as utf16_units, utf16_lossy, utf16le, Utf16};
 
 use crate::base_block::BASE_BLOCK_LEN;
 use crate::error::{RegistryError, Result};
@@ -115,8 +115,9 @@ impl Value {
         const S: &str = "key value (vk)";
         let file_off = BASE_BLOCK_LEN + u64::from(offset);
         let d = hive.signed_cell(offset, S, "vk", VK_FIXED)?;
-        let name_len = usize::from(le_u16(&d, 2));
-        let flags = le_u16(&d, 16);
+        let f = hive.fields(&d, offset, S);
+        let name_len = usize::from(f.le_u16(2)?);
+        let flags = f.le_u16(16)?;
         let raw_name = d
             .get(VK_FIXED..VK_FIXED + name_len)
             .ok_or(RegistryError::Truncated {
@@ -129,9 +130,9 @@ impl Value {
             hive: Arc::clone(hive),
             offset,
             name: decode_name(raw_name, flags & VALUE_COMP_NAME != 0),
-            value_type: le_u32(&d, 12),
-            raw_size: le_u32(&d, 4),
-            data_offset: le_u32(&d, 8),
+            value_type: f.le_u32(12)?,
+            raw_size: f.le_u32(4)?,
+            data_offset: f.le_u32(8)?,
         })
     }
 
@@ -185,7 +186,7 @@ impl Value {
         }
         let cell = self.hive.cell(self.data_offset, S)?;
         let cell_off = BASE_BLOCK_LEN + u64::from(self.data_offset);
-        if size > BIG_DATA_SEGMENT && self.hive.minor_version >= 4 && slice(&cell, 0, 2) == b"db" {
+        if size > BIG_DATA_SEGMENT && self.hive.minor_version >= 4 && cell.get(..2) == Some(b"db") {
             return self.big_data(&cell, cell_off, size);
         }
         let mut cell = cell;
@@ -203,8 +204,6 @@ impl Value {
 
     fn big_data(&self, db: &[u8], db_off: u64, size: u64) -> Result<Vec<u8>> {
         const S: &str = "big data (db)";
-        let count = u64::from(le_u16(db, 2));
-        let list = le_u32(db, 4);
         if db.len() < 8 {
             return Err(RegistryError::Truncated {
                 structure: S,
@@ -213,6 +212,9 @@ impl Value {
                 available: db.len() as u64,
             });
         }
+        let dbf = self.hive.fields(db, self.data_offset, S);
+        let count = u64::from(dbf.le_u16(2)?);
+        let list = dbf.le_u32(4)?;
         if count > MAX_BIG_DATA_SEGMENTS {
             return Err(RegistryError::TooLarge {
                 structure: S,
@@ -242,6 +244,7 @@ impl Value {
                 available: segs.len() as u64,
             });
         }
+        let sf = self.hive.fields(&segs, list, "big data segment list");
         let mut out = Vec::new();
         out.try_reserve_exact(size as usize)
             .map_err(|_| RegistryError::TooLarge {
@@ -252,7 +255,7 @@ impl Value {
                 limit: MAX_VALUE_DATA,
             })?;
         for i in 0..needed_segments as usize {
-            let seg = le_u32(&segs, i * 4);
+            let seg = sf.le_u32(i * 4)?;
             let data = self.hive.cell(seg, "big data segment")?;
             let want = (size - out.len() as u64).min(BIG_DATA_SEGMENT) as usize;
             let part = data.get(..want).ok_or(RegistryError::Truncated {
@@ -290,8 +293,8 @@ pub fn decode(value_type: u32, bytes: Vec<u8>, _vk_off: u64) -> Result<ValueData
     };
     Ok(match value_type {
         REG_NONE => ValueData::None(bytes),
-        REG_SZ => ValueData::Sz(vhdlint_container::bytes::utf16le(&bytes)),
-        REG_EXPAND_SZ => ValueData::ExpandSz(vhdlint_container::bytes::utf16le(&bytes)),
+        REG_SZ => ValueData::Sz(utf16le(&bytes)),
+        REG_EXPAND_SZ => ValueData::ExpandSz(utf16le(&bytes)),
         REG_BINARY => ValueData::Binary(bytes),
         REG_DWORD => match fixed::<4>(&bytes) {
             Some(a) => ValueData::Dword(u32::from_le_bytes(a)),
@@ -305,7 +308,7 @@ pub fn decode(value_type: u32, bytes: Vec<u8>, _vk_off: u64) -> Result<ValueData
             Some(a) => ValueData::Qword(u64::from_le_bytes(a)),
             None => malformed(bytes, 8),
         },
-        REG_LINK => ValueData::Link(String::from_utf16_lossy(&utf16_units(&bytes))),
+        REG_LINK => ValueData::Link(utf16_lossy(&bytes, Utf16::Le)),
         REG_MULTI_SZ => ValueData::MultiSz(multi_sz(&bytes)),
         other => ValueData::Other {
             value_type: other,

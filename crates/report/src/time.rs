@@ -1,5 +1,7 @@
 //! Windows FILETIME to ISO 8601 text.
 
+use vhdlint_policy::Date;
+
 /// 100-ns intervals between 1601-01-01 and 1970-01-01.
 const UNIX_EPOCH_FILETIME: u64 = 116_444_736_000_000_000;
 
@@ -8,27 +10,14 @@ pub fn filetime_to_iso(ft: u64) -> Option<String> {
     let secs = ft.checked_sub(UNIX_EPOCH_FILETIME)? / 10_000_000;
     let days = secs / 86_400;
     let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
+    // One calendar implementation in the workspace: the policy crate's `Date`.
+    let date = Date::from_days_since_epoch(days);
     Some(format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        "{date}T{:02}:{:02}:{:02}Z",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
     ))
-}
-
-/// Gregorian date of a count of days since 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]

@@ -14,6 +14,10 @@ pub enum VolumeError {
     #[error("reading the partition table: {0}")]
     Read(#[from] ReadError),
 
+    /// A field lies outside the bytes of its structure.
+    #[error(transparent)]
+    Field(#[from] vhdlint_container::bytes::OutOfRange),
+
     /// The caller asked for a logical sector size vhdlint does not support.
     #[error("unsupported logical sector size {actual} (expected 512 or 4096)")]
     UnsupportedSectorSize {

@@ -4,7 +4,8 @@
 //! CRC32). A bad primary with a good backup is read from the backup with a diagnostic; a bad or
 //! misplaced backup is a diagnostic; both bad is [`VolumeError::GptUnreadable`].
 
-use vhdlint_container::{bytes, Diagnostic, Guid, ReadAt};
+use vhdlint_container::bytes::{self, Fields};
+use vhdlint_container::{Diagnostic, Guid, ReadAt};
 
 use crate::mbr::{MbrEntry, PROTECTIVE};
 use crate::{
@@ -83,7 +84,8 @@ impl GptHeader {
         })?;
         let mut buf = vec![0u8; sector_size as usize];
         disk.read_at(offset, &mut buf)?;
-        let sig = bytes::slice(&buf, 0, 8);
+        let f = Fields::new(&buf, STRUCTURE, offset);
+        let sig = f.slice(0, 8)?;
         if sig != SIGNATURE {
             return Err(VolumeError::InvalidSignature {
                 structure: STRUCTURE,
@@ -99,7 +101,7 @@ impl GptHeader {
             actual,
             reason: reason.into(),
         };
-        let header_size = bytes::le_u32(&buf, 12);
+        let header_size = f.le_u32(12)?;
         if header_size < MIN_HEADER_SIZE || header_size > sector_size {
             return Err(field(
                 "HeaderSize",
@@ -107,8 +109,8 @@ impl GptHeader {
                 "must be at least 92 and at most the sector size",
             ));
         }
-        let expected = bytes::le_u32(&buf, 16);
-        let mut copy = bytes::slice(&buf, 0, header_size as usize).to_vec();
+        let expected = f.le_u32(16)?;
+        let mut copy = f.slice(0, header_size as usize)?.to_vec();
         if let Some(c) = copy.get_mut(16..20) {
             c.fill(0);
         }
@@ -123,17 +125,17 @@ impl GptHeader {
         }
         let h = GptHeader {
             offset,
-            revision: bytes::le_u32(&buf, 8),
+            revision: f.le_u32(8)?,
             header_size,
-            my_lba: bytes::le_u64(&buf, 24),
-            alternate_lba: bytes::le_u64(&buf, 32),
-            first_usable_lba: bytes::le_u64(&buf, 40),
-            last_usable_lba: bytes::le_u64(&buf, 48),
-            disk_guid: Guid(bytes::array(&buf, 56)),
-            entry_lba: bytes::le_u64(&buf, 72),
-            entry_count: bytes::le_u32(&buf, 80),
-            entry_size: bytes::le_u32(&buf, 84),
-            entry_array_crc: bytes::le_u32(&buf, 88),
+            my_lba: f.le_u64(24)?,
+            alternate_lba: f.le_u64(32)?,
+            first_usable_lba: f.le_u64(40)?,
+            last_usable_lba: f.le_u64(48)?,
+            disk_guid: Guid(f.array(56)?),
+            entry_lba: f.le_u64(72)?,
+            entry_count: f.le_u32(80)?,
+            entry_size: f.le_u32(84)?,
+            entry_array_crc: f.le_u32(88)?,
         };
         if h.my_lba != lba {
             return Err(field(
@@ -215,23 +217,33 @@ pub struct GptEntry {
 }
 
 /// The used entries of an entry array (type GUID not zero).
-pub fn parse_entries(arr: &[u8], entry_size: u32) -> Vec<GptEntry> {
+///
+/// `offset` is where the array starts on the disk, for errors.
+pub fn parse_entries(
+    arr: &[u8],
+    entry_size: u32,
+    offset: u64,
+) -> Result<Vec<GptEntry>, bytes::OutOfRange> {
     let size = entry_size.max(ENTRY_MIN_SIZE) as usize;
-    arr.chunks_exact(size)
-        .enumerate()
-        .filter_map(|(i, e)| {
-            let type_guid = Guid(bytes::array(e, 0));
-            (!type_guid.is_zero()).then(|| GptEntry {
-                index: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                type_guid,
-                unique_guid: Guid(bytes::array(e, 16)),
-                first_lba: bytes::le_u64(e, 32),
-                last_lba: bytes::le_u64(e, 40),
-                attributes: bytes::le_u64(e, 48),
-                name: bytes::utf16le(bytes::slice(e, 56, 72)),
-            })
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (i, e) in arr.chunks_exact(size).enumerate() {
+        let at = offset.saturating_add((i * size) as u64);
+        let ef = Fields::new(e, "GPT partition entry", at);
+        let type_guid = Guid(ef.array(0)?);
+        if type_guid.is_zero() {
+            continue;
+        }
+        out.push(GptEntry {
+            index: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            type_guid,
+            unique_guid: Guid(ef.array(16)?),
+            first_lba: ef.le_u64(32)?,
+            last_lba: ef.le_u64(40)?,
+            attributes: ef.le_u64(48)?,
+            name: bytes::utf16le(ef.slice(56, 72)?),
+        });
+    }
+    Ok(out)
 }
 
 /// Reads the GPT announced by a protective MBR, trying the other sector size when none is found
@@ -351,7 +363,8 @@ fn read_at_sector_size(disk: &dyn ReadAt, sector_size: u32) -> Result<PartitionT
     };
     check_header(&header, ss, last_lba, used_backup, &mut t);
     t.disk_guid = Some(header.disk_guid);
-    for e in parse_entries(&arr, header.entry_size) {
+    let array_offset = header.entry_lba.saturating_mul(ss);
+    for e in parse_entries(&arr, header.entry_size, array_offset)? {
         if e.last_lba < e.first_lba {
             t.diagnostics.push(Diagnostic::at(
                 "gptEntryInvalid",

@@ -37,7 +37,7 @@ pub use error::{Result, VolumeError};
 pub use kind::PartitionKind;
 pub use vhdlint_container::{Diagnostic, Guid, ReadAt};
 
-use vhdlint_container::bytes;
+use vhdlint_container::bytes::Fields;
 
 /// How the disk is partitioned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -180,7 +180,8 @@ pub fn read_partitions(disk: &dyn ReadAt, sector_size: u32) -> Result<PartitionT
     let mut lba0 = [0u8; 512];
     disk.read_at(0, &mut lba0)?;
 
-    if bytes::le_u16(&lba0, 510) != 0xAA55 {
+    let f0 = Fields::new(&lba0, "MBR", 0);
+    if f0.le_u16(510)? != 0xAA55 {
         let mut t = PartitionTable::new(Scheme::None, sector_size);
         t.diagnostics.push(Diagnostic::at(
             "mbrSignatureMissing",
@@ -199,12 +200,12 @@ pub fn read_partitions(disk: &dyn ReadAt, sector_size: u32) -> Result<PartitionT
         ));
         return Ok(t);
     }
-    let raw = mbr::parse_entries(&lba0);
+    let raw = mbr::parse_entries(&lba0, 0)?;
     if raw.iter().any(|e| e.kind == mbr::PROTECTIVE) {
         return gpt::read_gpt(disk, sector_size, &raw);
     }
     let mut t = PartitionTable::new(Scheme::Mbr, sector_size);
-    t.mbr_signature = Some(bytes::le_u32(&lba0, 440));
+    t.mbr_signature = Some(f0.le_u32(440)?);
     mbr::read_mbr(disk, sector_size, &raw, &mut t)?;
     note_unprotected_gpt(disk, sector_size, &mut t);
     check_layout(disk.len(), &mut t);
@@ -227,7 +228,8 @@ fn note_unprotected_gpt(disk: &dyn ReadAt, sector_size: u32, t: &mut PartitionTa
 
 /// Recognises a file-system boot sector at LBA 0 (a volume without a partition table).
 fn boot_sector_kind(sector: &[u8; 512]) -> Option<&'static str> {
-    let oem = bytes::slice(sector, 3, 8);
+    let bs = Fields::new(sector, "boot sector", 0);
+    let oem = bs.slice(3, 8).ok()?;
     match oem {
         b"NTFS    " => return Some("NTFS"),
         b"-FVE-FS-" => return Some("BitLocker"),
@@ -235,9 +237,8 @@ fn boot_sector_kind(sector: &[u8; 512]) -> Option<&'static str> {
         _ => {}
     }
     let jump = sector.first().copied().unwrap_or(0);
-    let bps = bytes::le_u16(sector, 11);
-    let fat_label =
-        bytes::slice(sector, 0x36, 3) == b"FAT" || bytes::slice(sector, 0x52, 5) == b"FAT32";
+    let bps = bs.le_u16(11).ok()?;
+    let fat_label = bs.slice(0x36, 3).ok()? == b"FAT" || bs.slice(0x52, 5).ok()? == b"FAT32";
     if (jump == 0xEB || jump == 0xE9)
         && bps.is_power_of_two()
         && (512..=4096).contains(&bps)

@@ -8,7 +8,8 @@
 
 use std::collections::HashSet;
 
-use vhdlint_container::{bytes, Diagnostic, ReadAt};
+use vhdlint_container::bytes::{self, Fields};
+use vhdlint_container::{Diagnostic, ReadAt};
 
 use crate::{Partition, PartitionKind, PartitionTable, Result};
 
@@ -50,18 +51,21 @@ impl MbrEntry {
 }
 
 /// The four entries of an MBR or EBR sector.
-pub fn parse_entries(sector: &[u8]) -> [MbrEntry; 4] {
-    let entry = |i: usize| {
+///
+/// `offset` is where the sector lies on the disk, for errors.
+pub fn parse_entries(sector: &[u8], offset: u64) -> Result<[MbrEntry; 4], bytes::OutOfRange> {
+    let f = Fields::new(sector, "MBR partition entry", offset);
+    let entry = |i: usize| -> Result<MbrEntry, bytes::OutOfRange> {
         let at = ENTRIES_OFFSET + 16 * i;
-        MbrEntry {
+        Ok(MbrEntry {
             slot: i as u32 + 1,
-            status: bytes::array::<1>(sector, at)[0],
-            kind: bytes::array::<1>(sector, at + 4)[0],
-            lba: bytes::le_u32(sector, at + 8),
-            sectors: bytes::le_u32(sector, at + 12),
-        }
+            status: f.u8(at)?,
+            kind: f.u8(at + 4)?,
+            lba: f.le_u32(at + 8)?,
+            sectors: f.le_u32(at + 12)?,
+        })
     };
-    [entry(0), entry(1), entry(2), entry(3)]
+    Ok([entry(0)?, entry(1)?, entry(2)?, entry(3)?])
 }
 
 fn partition(index: u32, e: &MbrEntry, base_lba: u64, sector_size: u64) -> Partition {
@@ -175,7 +179,8 @@ fn read_ebr_chain(
             ));
             return Ok(());
         }
-        if bytes::le_u16(&sector, 510) != 0xAA55 {
+        let ebr = Fields::new(&sector, "EBR", offset);
+        if ebr.le_u16(510)? != 0xAA55 {
             t.diagnostics.push(Diagnostic::at(
                 "ebrSignatureMissing",
                 offset,
@@ -183,7 +188,7 @@ fn read_ebr_chain(
             ));
             return Ok(());
         }
-        let [first, link, ..] = parse_entries(&sector);
+        let [first, link, ..] = parse_entries(&sector, offset)?;
         if !first.is_empty() && first.sectors > 0 {
             t.entries
                 .push(partition(*next_logical, &first, ebr_lba, ss));

@@ -11,9 +11,9 @@
 //! and reads the block's data; the two agree whenever the unwritten data of a block is zero,
 //! which is how every known writer allocates blocks (all corpus images agree).
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use crate::cache::ByteCache;
 use crate::read::{ReadAt, ReadError};
 
 /// Sector size of every VHD (VHD spec: "Sector length is always 512 bytes").
@@ -26,6 +26,9 @@ pub const BAT_ENTRY_SIZE: u64 = 4;
 pub const BAT_PAGE_ENTRIES: u64 = 1024;
 /// BAT pages kept in memory (256 KiB at most): enough for sequential hashing and metadata reads.
 pub const BAT_CACHE_PAGES: usize = 64;
+/// Budget of the BAT page cache in bytes: [`BAT_CACHE_PAGES`] pages with their overhead.
+pub const BAT_CACHE_BUDGET: u64 =
+    BAT_CACHE_PAGES as u64 * (BAT_PAGE_ENTRIES * BAT_ENTRY_SIZE + crate::cache::ENTRY_OVERHEAD);
 
 /// The block allocation table, read lazily by page.
 pub(crate) struct Bat {
@@ -34,13 +37,7 @@ pub(crate) struct Bat {
     offset: u64,
     /// Entries in the table (MaxTableEntries, checked against the file at open).
     entries: u64,
-    cache: Mutex<BatCache>,
-}
-
-#[derive(Default)]
-struct BatCache {
-    pages: HashMap<u64, Arc<Vec<u32>>>,
-    order: VecDeque<u64>,
+    cache: ByteCache<u64, Arc<Vec<u32>>>,
 }
 
 impl Bat {
@@ -50,7 +47,7 @@ impl Bat {
             source,
             offset,
             entries,
-            cache: Mutex::new(BatCache::default()),
+            cache: ByteCache::new(BAT_CACHE_BUDGET),
         }
     }
 
@@ -74,29 +71,22 @@ impl Bat {
         }
         let page_no = index / BAT_PAGE_ENTRIES;
         let in_page = usize::try_from(index % BAT_PAGE_ENTRIES).unwrap_or(0);
-        let cached = {
-            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            cache.pages.get(&page_no).cloned()
-        };
-        let page = match cached {
+        let page = match self.cache.get(&page_no) {
             Some(p) => p,
             None => {
                 let page = Arc::new(self.read_page(page_no)?);
-                let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-                if !cache.pages.contains_key(&page_no) {
-                    while cache.pages.len() >= BAT_CACHE_PAGES {
-                        let Some(old) = cache.order.pop_front() else {
-                            break;
-                        };
-                        cache.pages.remove(&old);
-                    }
-                    cache.pages.insert(page_no, Arc::clone(&page));
-                    cache.order.push_back(page_no);
-                }
+                let bytes = (page.len() as u64).saturating_mul(BAT_ENTRY_SIZE);
+                self.cache.insert(page_no, Arc::clone(&page), bytes);
                 page
             }
         };
-        Ok(page.get(in_page).copied().unwrap_or(UNALLOCATED))
+        page.get(in_page)
+            .copied()
+            .ok_or_else(|| ReadError::Corrupt {
+                structure: "VHD BAT",
+                offset: self.entry_offset(index),
+                message: format!("entry {index} is missing from its page"),
+            })
     }
 
     fn read_page(&self, page_no: u64) -> Result<Vec<u32>, ReadError> {
@@ -107,7 +97,8 @@ impl Bat {
         self.source.read_at(self.entry_offset(first), &mut raw)?;
         Ok(raw
             .chunks_exact(4)
-            .map(|c| crate::bytes::be_u32(c, 0))
+            .filter_map(|c| <[u8; 4]>::try_from(c).ok())
+            .map(u32::from_be_bytes)
             .collect())
     }
 }

@@ -2,7 +2,7 @@
 //! at the footer's DataOffset in dynamic and differencing disks. On-disk cookie: `cxsparse`.
 
 use super::footer::vhd_checksum;
-use crate::bytes::{array, be_u32, be_u64, slice, utf16be};
+use crate::bytes::{utf16be, Fields};
 use crate::guid::Guid;
 use crate::read::ReadAt;
 use crate::{ContainerError, Result};
@@ -97,7 +97,8 @@ impl VhdDynamicHeader {
 
     /// Parses and validates a header already read.
     pub fn parse(raw: &[u8; HEADER_SIZE], offset: u64) -> Result<Self> {
-        let cookie: [u8; 8] = array(raw, 0);
+        let f = Fields::new(raw, STRUCTURE, offset);
+        let cookie: [u8; 8] = f.array(0)?;
         if &cookie != HEADER_COOKIE {
             return Err(ContainerError::InvalidSignature {
                 structure: STRUCTURE,
@@ -106,7 +107,7 @@ impl VhdDynamicHeader {
                 actual: crate::bytes::lossy(&cookie),
             });
         }
-        let checksum = be_u32(raw, at::CHECKSUM);
+        let checksum = f.be_u32(at::CHECKSUM)?;
         let computed = vhd_checksum(raw, at::CHECKSUM);
         if checksum != computed {
             return Err(ContainerError::ChecksumMismatch {
@@ -116,7 +117,7 @@ impl VhdDynamicHeader {
                 actual: checksum,
             });
         }
-        let version = be_u32(raw, at::HEADER_VERSION);
+        let version = f.be_u32(at::HEADER_VERSION)?;
         if version != HEADER_VERSION {
             return Err(ContainerError::Unsupported {
                 structure: STRUCTURE,
@@ -124,7 +125,7 @@ impl VhdDynamicHeader {
                 message: format!("header version {version:#010x} (only 0x00010000 is defined)"),
             });
         }
-        let block_size = be_u32(raw, at::BLOCK_SIZE);
+        let block_size = f.be_u32(at::BLOCK_SIZE)?;
         if !block_size.is_power_of_two() {
             return Err(ContainerError::Invalid {
                 structure: STRUCTURE,
@@ -145,25 +146,23 @@ impl VhdDynamicHeader {
         for (i, loc) in locators.iter_mut().enumerate() {
             let base = at::LOCATORS + i * at::LOCATOR_SIZE;
             *loc = VhdParentLocatorEntry {
-                platform_code: array(raw, base),
-                data_space: be_u32(raw, base + 4),
-                data_length: be_u32(raw, base + 8),
-                data_offset: be_u64(raw, base + 16),
+                platform_code: f.array(base)?,
+                data_space: f.be_u32(base + 4)?,
+                data_length: f.be_u32(base + 8)?,
+                data_offset: f.be_u64(base + 16)?,
             };
         }
         Ok(VhdDynamicHeader {
             offset,
-            table_offset: be_u64(raw, at::TABLE_OFFSET),
-            max_table_entries: be_u32(raw, at::MAX_TABLE_ENTRIES),
+            table_offset: f.be_u64(at::TABLE_OFFSET)?,
+            max_table_entries: f.be_u32(at::MAX_TABLE_ENTRIES)?,
             block_size,
             checksum,
-            parent_unique_id: Guid(array(raw, at::PARENT_UNIQUE_ID)),
-            parent_timestamp: be_u32(raw, at::PARENT_TIMESTAMP),
-            parent_unicode_name: utf16be(slice(
-                raw,
-                at::PARENT_UNICODE_NAME,
-                at::PARENT_UNICODE_NAME_LEN,
-            )),
+            parent_unique_id: Guid(f.array(at::PARENT_UNIQUE_ID)?),
+            parent_timestamp: f.be_u32(at::PARENT_TIMESTAMP)?,
+            parent_unicode_name: utf16be(
+                f.slice(at::PARENT_UNICODE_NAME, at::PARENT_UNICODE_NAME_LEN)?,
+            ),
             locators,
         })
     }

@@ -2,7 +2,7 @@
 //! end of every VHD (511 from some old tools), with a copy at offset 0 in dynamic and
 //! differencing disks. On-disk cookie: `conectix`.
 
-use crate::bytes::{array, be_u16, be_u32, be_u64};
+use crate::bytes::Fields;
 use crate::guid::Guid;
 use crate::read::ReadAt;
 use crate::{ContainerError, Result};
@@ -137,7 +137,8 @@ impl VhdFooter {
 
     /// Parses a footer already read.
     pub fn parse(raw: [u8; FOOTER_SIZE], offset: u64) -> Result<Self> {
-        let cookie: [u8; 8] = array(&raw, 0);
+        let f = Fields::new(&raw, "VHD footer", offset);
+        let cookie: [u8; 8] = f.array(0)?;
         if &cookie != FOOTER_COOKIE {
             return Err(ContainerError::InvalidSignature {
                 structure: "VHD footer",
@@ -148,23 +149,23 @@ impl VhdFooter {
         }
         Ok(VhdFooter {
             offset,
-            features: be_u32(&raw, at::FEATURES),
-            version: be_u32(&raw, at::VERSION),
-            data_offset: be_u64(&raw, at::DATA_OFFSET),
-            timestamp: be_u32(&raw, at::TIMESTAMP),
-            creator_app: array(&raw, at::CREATOR_APP),
-            creator_version: be_u32(&raw, at::CREATOR_VERSION),
-            creator_host_os: array(&raw, at::CREATOR_HOST_OS),
-            original_size: be_u64(&raw, at::ORIGINAL_SIZE),
-            current_size: be_u64(&raw, at::CURRENT_SIZE),
-            cylinders: be_u16(&raw, at::CYLINDERS),
-            heads: array::<1>(&raw, at::HEADS)[0],
-            sectors_per_track: array::<1>(&raw, at::SECTORS_PER_TRACK)[0],
-            disk_type_raw: be_u32(&raw, at::DISK_TYPE),
-            checksum: be_u32(&raw, at::CHECKSUM),
+            features: f.be_u32(at::FEATURES)?,
+            version: f.be_u32(at::VERSION)?,
+            data_offset: f.be_u64(at::DATA_OFFSET)?,
+            timestamp: f.be_u32(at::TIMESTAMP)?,
+            creator_app: f.array(at::CREATOR_APP)?,
+            creator_version: f.be_u32(at::CREATOR_VERSION)?,
+            creator_host_os: f.array(at::CREATOR_HOST_OS)?,
+            original_size: f.be_u64(at::ORIGINAL_SIZE)?,
+            current_size: f.be_u64(at::CURRENT_SIZE)?,
+            cylinders: f.be_u16(at::CYLINDERS)?,
+            heads: f.u8(at::HEADS)?,
+            sectors_per_track: f.u8(at::SECTORS_PER_TRACK)?,
+            disk_type_raw: f.be_u32(at::DISK_TYPE)?,
+            checksum: f.be_u32(at::CHECKSUM)?,
             computed_checksum: vhd_checksum(&raw, at::CHECKSUM),
-            unique_id: Guid(array(&raw, at::UNIQUE_ID)),
-            saved_state: array::<1>(&raw, at::SAVED_STATE)[0],
+            unique_id: Guid(f.array(at::UNIQUE_ID)?),
+            saved_state: f.u8(at::SAVED_STATE)?,
             raw,
         })
     }
@@ -201,13 +202,12 @@ impl VhdFooter {
             .iter()
             .rposition(|&b| b != 0)
             .map_or(0, |i| i + 1);
-        crate::bytes::lossy(crate::bytes::slice(&self.creator_app, 0, end))
+        crate::bytes::lossy(self.creator_app.get(..end).unwrap_or_default())
     }
 
     /// True when both footers hold the same bytes (the 511 bytes a legacy footer has).
     pub fn same_bytes(&self, other: &VhdFooter) -> bool {
-        crate::bytes::slice(&self.raw, 0, LEGACY_FOOTER_SIZE)
-            == crate::bytes::slice(&other.raw, 0, LEGACY_FOOTER_SIZE)
+        self.raw.get(..LEGACY_FOOTER_SIZE) == other.raw.get(..LEGACY_FOOTER_SIZE)
     }
 }
 

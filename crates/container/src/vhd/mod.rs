@@ -430,7 +430,7 @@ fn parent_locators(
                 crate::bytes::utf16le(&raw)
             } else {
                 let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
-                String::from_utf8_lossy(crate::bytes::slice(&raw, 0, end)).into_owned()
+                String::from_utf8_lossy(raw.get(..end).unwrap_or_default()).into_owned()
             };
             let path = path.trim().to_string();
             if path.is_empty() {

@@ -1,9 +1,9 @@
 //! The block allocation table (MS-VHDX 2.5): geometry, lazily read entries, a bounded cache.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use crate::bytes::le_u64;
+use crate::bytes::Fields;
+use crate::cache::ByteCache;
 use crate::diag::Diagnostic;
 use crate::read::ReadError;
 use crate::{ContainerError, ReadAt, Result};
@@ -38,6 +38,9 @@ const PAGE_BYTES: u64 = 4096;
 
 /// Most BAT pages cached at once (256 × 4 KiB = 1 MiB), whatever the BAT size (up to ~513 MiB).
 pub const MAX_CACHED_BAT_PAGES: usize = 256;
+/// Budget of the BAT page cache in bytes: [`MAX_CACHED_BAT_PAGES`] pages with their overhead.
+pub const BAT_CACHE_BUDGET: u64 =
+    MAX_CACHED_BAT_PAGES as u64 * (PAGE_BYTES + crate::cache::ENTRY_OVERHEAD);
 
 /// Largest BAT scanned whole at open for diagnostics (8192 entries); larger ones are only read
 /// where the disk is read, so `check` stays cheap.
@@ -163,7 +166,7 @@ impl BatEntry {
 pub(crate) struct Bat {
     src: Arc<dyn ReadAt>,
     pub geo: Geometry,
-    cache: Mutex<HashMap<u64, Arc<[u8]>>>,
+    cache: ByteCache<u64, Arc<[u8]>>,
 }
 
 impl Bat {
@@ -171,7 +174,7 @@ impl Bat {
         Bat {
             src,
             geo,
-            cache: Mutex::new(HashMap::new()),
+            cache: ByteCache::new(BAT_CACHE_BUDGET),
         }
     }
 
@@ -193,29 +196,23 @@ impl Bat {
         let byte = index * 8;
         let page_no = byte / PAGE_BYTES;
         let page = self.page(page_no)?;
-        let raw = le_u64(&page, (byte % PAGE_BYTES) as usize);
+        let in_page = byte % PAGE_BYTES;
+        let fields = Fields::new(&page, "VHDX BAT page", offset.saturating_sub(in_page));
+        let raw = fields.le_u64(usize::try_from(in_page).unwrap_or(usize::MAX))?;
         Ok(BatEntry { raw, offset })
     }
 
     fn page(&self, page_no: u64) -> Result<Arc<[u8]>, ReadError> {
-        {
-            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(p) = cache.get(&page_no) {
-                return Ok(Arc::clone(p));
-            }
+        if let Some(p) = self.cache.get(&page_no) {
+            return Ok(p);
         }
         let start = page_no * PAGE_BYTES;
         let len = (self.geo.entries * 8).saturating_sub(start).min(PAGE_BYTES);
         let mut buf = vec![0u8; len as usize];
         self.src.read_at(self.geo.bat_offset + start, &mut buf)?;
         let page: Arc<[u8]> = buf.into();
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= MAX_CACHED_BAT_PAGES {
-            if let Some(k) = cache.keys().next().copied() {
-                cache.remove(&k);
-            }
-        }
-        cache.insert(page_no, Arc::clone(&page));
+        self.cache
+            .insert(page_no, Arc::clone(&page), page.len() as u64);
         Ok(page)
     }
 

@@ -1,6 +1,6 @@
 //! The file type identifier and the two headers (MS-VHDX 2.2.1, 2.2.2).
 
-use crate::bytes::{array, le_u16, le_u32, le_u64, lossy, utf16le};
+use crate::bytes::{lossy, utf16le, Fields};
 use crate::diag::Diagnostic;
 use crate::{ContainerError, Guid, ReadAt, Result};
 
@@ -42,7 +42,7 @@ pub(crate) struct VhdxHeader {
 pub(crate) fn read_file_identifier(src: &dyn ReadAt) -> Result<String> {
     let mut buf = [0u8; 8 + CREATOR_LEN];
     read_struct(src, 0, &mut buf, "VHDX file identifier")?;
-    let sig: [u8; 8] = array(&buf, 0);
+    let sig: [u8; 8] = Fields::new(&buf, "VHDX file identifier", 0).array(0)?;
     if &sig != FILE_SIGNATURE {
         return Err(ContainerError::InvalidSignature {
             structure: "VHDX file identifier",
@@ -58,15 +58,16 @@ pub(crate) fn read_file_identifier(src: &dyn ReadAt) -> Result<String> {
 pub(crate) fn parse_header(buf: &[u8], offset: u64) -> Result<VhdxHeader> {
     const S: &str = "VHDX header";
     super::check_signed(buf, offset, S, HEADER_SIGNATURE)?;
+    let f = Fields::new(buf, S, offset);
     let invalid = |message: String| ContainerError::Invalid {
         structure: S,
         offset,
         message,
     };
-    let log_version = le_u16(buf, 64);
-    let version = le_u16(buf, 66);
-    let log_length = le_u32(buf, 68);
-    let log_offset = le_u64(buf, 72);
+    let log_version = f.le_u16(64)?;
+    let version = f.le_u16(66)?;
+    let log_length = f.le_u32(68)?;
+    let log_offset = f.le_u64(72)?;
     if version != 1 {
         return Err(invalid(format!("Version is {version}, expected 1")));
     }
@@ -80,9 +81,9 @@ pub(crate) fn parse_header(buf: &[u8], offset: u64) -> Result<VhdxHeader> {
     }
     Ok(VhdxHeader {
         offset,
-        sequence: le_u64(buf, 8),
-        data_write_guid: Guid(array(buf, 32)),
-        log_guid: Guid(array(buf, 48)),
+        sequence: f.le_u64(8)?,
+        data_write_guid: Guid(f.array(32)?),
+        log_guid: Guid(f.array(48)?),
         log_length,
         log_offset,
     })

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::bytes::{array, le_u32, le_u64, slice};
+use crate::bytes::Fields;
 use crate::diag::Diagnostic;
 use crate::read::{check_bounds, ReadError};
 use crate::{ContainerError, Guid, ReadAt, Result};
@@ -78,27 +78,30 @@ struct LogBuf<'a> {
 
 impl<'a> LogBuf<'a> {
     /// The 4 KiB sector at circular position `pos` (a multiple of 4 KiB).
-    fn sector(&self, pos: u64) -> &'a [u8] {
+    fn sector(&self, pos: u64) -> Fields<'a> {
         let bytes: &'a [u8] = self.bytes;
         let p = if self.len == 0 { 0 } else { pos % self.len };
-        usize::try_from(p)
+        let at = self.file_offset.saturating_add(p);
+        let sector = usize::try_from(p)
             .ok()
-            .map_or(&[][..], |p| slice(bytes, p, SECTOR as usize))
+            .and_then(|p| p.checked_add(SECTOR as usize).and_then(|e| bytes.get(p..e)))
+            .unwrap_or_default();
+        Fields::new(sector, "VHDX log sector", at)
     }
 
     /// Validates the entry at `pos`; `None` when it is not a valid entry.
     fn entry_at(&mut self, pos: u64) -> Result<Option<Entry>> {
         let hdr = self.sector(pos);
-        if hdr.get(..4) != Some(b"loge") {
+        if hdr.bytes().get(..4) != Some(b"loge") {
             return Ok(None);
         }
-        let length = u64::from(le_u32(hdr, 8));
-        let tail = u64::from(le_u32(hdr, 12));
-        let sequence = le_u64(hdr, 16);
-        let count = u64::from(le_u32(hdr, 24));
-        let guid = Guid(array(hdr, 32));
-        let flushed_file_offset = le_u64(hdr, 48);
-        let last_file_offset = le_u64(hdr, 56);
+        let length = u64::from(hdr.le_u32(8)?);
+        let tail = u64::from(hdr.le_u32(12)?);
+        let sequence = hdr.le_u64(16)?;
+        let count = u64::from(hdr.le_u32(24)?);
+        let guid = Guid(hdr.array(32)?);
+        let flushed_file_offset = hdr.le_u64(48)?;
+        let last_file_offset = hdr.le_u64(56)?;
         if length == 0
             || length % SECTOR != 0
             || length > self.len
@@ -122,27 +125,31 @@ impl<'a> LogBuf<'a> {
         for i in 0..count {
             let at = ENTRY_HEADER_SIZE + i * DESCRIPTOR_SIZE;
             let sector = self.sector(pos + at / SECTOR * SECTOR);
-            let d = slice(sector, (at % SECTOR) as usize, DESCRIPTOR_SIZE as usize);
-            let file_offset = le_u64(d, 16);
-            if le_u64(d, 24) != sequence || file_offset % SECTOR != 0 {
+            let d = sector.sub(
+                (at % SECTOR) as usize,
+                DESCRIPTOR_SIZE as usize,
+                "VHDX log descriptor",
+            )?;
+            let file_offset = d.le_u64(16)?;
+            if d.le_u64(24)? != sequence || file_offset % SECTOR != 0 {
                 return Ok(None);
             }
-            let (desc, write_len) = match d.get(..4) {
+            let (desc, write_len) = match d.bytes().get(..4) {
                 Some(b"desc") => {
                     let sector_pos = pos + desc_area + data_sectors * SECTOR;
                     data_sectors += 1;
                     (
                         Descriptor::Data {
                             file_offset,
-                            leading: array(d, 8),
-                            trailing: array(d, 4),
+                            leading: d.array(8)?,
+                            trailing: d.array(4)?,
                             sector_pos,
                         },
                         SECTOR,
                     )
                 }
                 Some(b"zero") => {
-                    let zl = le_u64(d, 8);
+                    let zl = d.le_u64(8)?;
                     if zl % SECTOR != 0 {
                         return Ok(None);
                     }
@@ -171,8 +178,8 @@ impl<'a> LogBuf<'a> {
         for d in &descriptors {
             if let Descriptor::Data { sector_pos, .. } = d {
                 let s = self.sector(*sector_pos);
-                let seq = u64::from(le_u32(s, 4)) << 32 | u64::from(le_u32(s, 4092));
-                if s.get(..4) != Some(b"data") || seq != sequence {
+                let seq = u64::from(s.le_u32(4)?) << 32 | u64::from(s.le_u32(4092)?);
+                if s.bytes().get(..4) != Some(b"data") || seq != sequence {
                     return Ok(None);
                 }
             }
@@ -188,13 +195,13 @@ impl<'a> LogBuf<'a> {
             });
         }
         self.budget -= length;
-        let mut crc = checksum(self.sector(pos), 4);
+        let mut crc = checksum(self.sector(pos).bytes(), 4);
         let mut at = SECTOR;
         while at < length {
-            crc = crc32c::crc32c_append(crc, self.sector(pos + at));
+            crc = crc32c::crc32c_append(crc, self.sector(pos + at).bytes());
             at += SECTOR;
         }
-        if crc != le_u32(hdr, 4) {
+        if crc != hdr.le_u32(4)? {
             return Ok(None);
         }
         Ok(Some(Entry {
@@ -416,7 +423,7 @@ pub(crate) fn replay(
                     let s = log.sector(*sector_pos);
                     let mut page = Vec::with_capacity(SECTOR as usize);
                     page.extend_from_slice(leading);
-                    page.extend_from_slice(slice(s, 8, DATA_PAYLOAD));
+                    page.extend_from_slice(s.slice(8, DATA_PAYLOAD)?);
                     page.extend_from_slice(trailing);
                     page.resize(SECTOR as usize, 0);
                     overlay_len = overlay_len.max(file_offset + SECTOR);

@@ -1,6 +1,6 @@
 //! The metadata region (MS-VHDX 2.6): table of items, the system items, the parent locator.
 
-use crate::bytes::{array, le_u16, le_u32, le_u64, lossy, slice, utf16le};
+use crate::bytes::{lossy, utf16le, Fields};
 use crate::diag::Diagnostic;
 use crate::{ContainerError, Guid, ParentLocator, ReadAt, Result};
 
@@ -152,7 +152,8 @@ pub(crate) fn read_metadata(
     }
     let mut buf = vec![0u8; TABLE_SIZE];
     read_struct(src, offset, &mut buf, S)?;
-    let sig: [u8; 8] = array(&buf, 0);
+    let f = Fields::new(&buf, S, offset);
+    let sig: [u8; 8] = f.array(0)?;
     if &sig != b"metadata" {
         return Err(ContainerError::InvalidSignature {
             structure: S,
@@ -161,7 +162,7 @@ pub(crate) fn read_metadata(
             actual: lossy(&sig),
         });
     }
-    let count = le_u16(&buf, 10);
+    let count = f.le_u16(10)?;
     if count > MAX_METADATA_ENTRIES {
         return Err(ContainerError::TooLarge {
             structure: S,
@@ -176,10 +177,10 @@ pub(crate) fn read_metadata(
     for i in 0..usize::from(count) {
         let at = 32 + i * 32;
         let entry_offset = offset + at as u64;
-        let id = Guid(array(&buf, at));
-        let item_offset = le_u32(&buf, at + 16);
-        let length = le_u32(&buf, at + 20);
-        let flags = le_u32(&buf, at + 24);
+        let id = Guid(f.array(at)?);
+        let item_offset = f.le_u32(at + 16)?;
+        let length = f.le_u32(at + 20)?;
+        let flags = f.le_u32(at + 24)?;
         let is_user = flags & 1 != 0;
         let is_required = flags & 4 != 0;
         let invalid = |message: String| ContainerError::Invalid {
@@ -265,8 +266,9 @@ pub(crate) fn read_metadata(
         read_item(FILE_PARAMETERS, "VHDX File Parameters", 8)?,
         "File Parameters",
     )?;
-    let block_size = le_u32(&fp, 0);
-    let fp_flags = le_u32(&fp, 4);
+    let fpf = Fields::new(&fp, "VHDX File Parameters", fp_off);
+    let block_size = fpf.le_u32(0)?;
+    let fp_flags = fpf.le_u32(4)?;
     if !BLOCK_SIZE_RANGE.contains(&block_size) || !block_size.is_power_of_two() {
         return Err(ContainerError::Invalid {
             structure: "VHDX File Parameters",
@@ -281,20 +283,23 @@ pub(crate) fn read_metadata(
         read_item(LOGICAL_SECTOR_SIZE, "VHDX Logical Sector Size", 4)?,
         "Logical Sector Size",
     )?;
-    let logical_sector_size = le_u32(&ls, 0);
+    let lsf = Fields::new(&ls, "VHDX Logical Sector Size", ls_off);
+    let logical_sector_size = lsf.le_u32(0)?;
     check_sector_size(logical_sector_size, "VHDX Logical Sector Size", ls_off)?;
     let (ps, ps_off) = required(
         read_item(PHYSICAL_SECTOR_SIZE, "VHDX Physical Sector Size", 4)?,
         "Physical Sector Size",
     )?;
-    let physical_sector_size = le_u32(&ps, 0);
+    let psf = Fields::new(&ps, "VHDX Physical Sector Size", ps_off);
+    let physical_sector_size = psf.le_u32(0)?;
     check_sector_size(physical_sector_size, "VHDX Physical Sector Size", ps_off)?;
 
     let (vs, vs_off) = required(
         read_item(VIRTUAL_DISK_SIZE, "VHDX Virtual Disk Size", 8)?,
         "Virtual Disk Size",
     )?;
-    let virtual_size = le_u64(&vs, 0);
+    let vsf = Fields::new(&vs, "VHDX Virtual Disk Size", vs_off);
+    let virtual_size = vsf.le_u64(0)?;
     if virtual_size > MAX_VIRTUAL_DISK_SIZE {
         return Err(ContainerError::TooLarge {
             structure: "VHDX Virtual Disk Size",
@@ -357,12 +362,13 @@ fn check_sector_size(v: u32, structure: &'static str, offset: u64) -> Result<()>
 /// Parses a parent locator item (MS-VHDX 2.6.2.6) read at file offset `offset`.
 fn parse_parent_locator(data: &[u8], offset: u64) -> Result<VhdxParentLocator> {
     const S: &str = "VHDX parent locator";
+    let d = Fields::new(data, S, offset);
     let invalid = |message: String| ContainerError::Invalid {
         structure: S,
         offset,
         message,
     };
-    let kind = Guid(array(data, 0));
+    let kind = Guid(d.array(0)?);
     if kind != VHDX_LOCATOR_TYPE {
         return Err(ContainerError::Unsupported {
             structure: S,
@@ -370,7 +376,7 @@ fn parse_parent_locator(data: &[u8], offset: u64) -> Result<VhdxParentLocator> {
             message: format!("locator type {kind:?} is not the VHDX parent locator type"),
         });
     }
-    let count = usize::from(le_u16(data, 18));
+    let count = usize::from(d.le_u16(18)?);
     // Bounded: each entry takes 12 bytes of an item of at most MAX_METADATA_ITEM_LENGTH.
     if 20 + count * 12 > data.len() {
         return Err(invalid(format!(
@@ -385,13 +391,13 @@ fn parse_parent_locator(data: &[u8], offset: u64) -> Result<VhdxParentLocator> {
                 "entry {i}: {what} at {o:#x}, {l} bytes lies outside the item"
             )));
         }
-        Ok(utf16le(slice(data, o, l)))
+        Ok(utf16le(d.slice(o, l)?))
     };
     let mut entries = Vec::with_capacity(count);
     for i in 0..count {
         let at = 20 + i * 12;
-        let key = field(le_u32(data, at), le_u16(data, at + 8), "key", i)?;
-        let value = field(le_u32(data, at + 4), le_u16(data, at + 10), "value", i)?;
+        let key = field(d.le_u32(at)?, d.le_u16(at + 8)?, "key", i)?;
+        let value = field(d.le_u32(at + 4)?, d.le_u16(at + 10)?, "value", i)?;
         if entries.iter().any(|(k, _): &(String, String)| *k == key) {
             return Err(invalid(format!("key {key:?} is listed twice")));
         }

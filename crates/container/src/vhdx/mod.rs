@@ -176,7 +176,8 @@ pub(crate) fn check_signed(
     structure: &'static str,
     signature: &'static str,
 ) -> Result<()> {
-    let sig: [u8; 4] = crate::bytes::array(buf, 0);
+    let f = crate::bytes::Fields::new(buf, structure, offset);
+    let sig: [u8; 4] = f.array(0)?;
     if sig != signature.as_bytes() {
         return Err(ContainerError::InvalidSignature {
             structure,
@@ -185,7 +186,7 @@ pub(crate) fn check_signed(
             actual: crate::bytes::lossy(&sig),
         });
     }
-    let stored = crate::bytes::le_u32(buf, 4);
+    let stored = f.le_u32(4)?;
     let computed = checksum(buf, 4);
     if stored != computed {
         return Err(ContainerError::ChecksumMismatch {

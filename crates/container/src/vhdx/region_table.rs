@@ -1,6 +1,6 @@
 //! The region table (MS-VHDX 2.2.3): where the BAT and metadata regions are.
 
-use crate::bytes::{array, le_u32, le_u64};
+use crate::bytes::Fields;
 use crate::diag::Diagnostic;
 use crate::{ContainerError, Guid, ReadAt, Result};
 
@@ -56,7 +56,8 @@ pub(crate) struct Regions {
 fn parse_table(buf: &[u8], offset: u64) -> Result<Regions> {
     const S: &str = "VHDX region table";
     super::check_signed(buf, offset, S, "regi")?;
-    let count = le_u32(buf, 8);
+    let f = Fields::new(buf, S, offset);
+    let count = f.le_u32(8)?;
     if count > MAX_REGION_ENTRIES {
         return Err(ContainerError::TooLarge {
             structure: S,
@@ -72,12 +73,12 @@ fn parse_table(buf: &[u8], offset: u64) -> Result<Regions> {
     for i in 0..count as usize {
         let at = 16 + i * 32;
         let entry_offset = offset + at as u64;
-        let guid = Guid(array(buf, at));
+        let guid = Guid(f.array(at)?);
         let region = Region {
-            offset: le_u64(buf, at + 16),
-            length: u64::from(le_u32(buf, at + 24)),
+            offset: f.le_u64(at + 16)?,
+            length: u64::from(f.le_u32(at + 24)?),
         };
-        let required = le_u32(buf, at + 28) & 1 != 0;
+        let required = f.le_u32(at + 28)? & 1 != 0;
         let invalid = |message: String| ContainerError::Invalid {
             structure: "VHDX region table entry",
             offset: entry_offset,

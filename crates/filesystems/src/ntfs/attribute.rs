@@ -2,7 +2,9 @@
 //! header (type, length, non-resident flag, name, flags, instance id), then either a resident
 //! value or the VCN range, sizes and run list of a non-resident value.
 
-use vhdlint_container::bytes;
+use vhdlint_container::bytes::{utf16_lossy, Fields, Utf16};
+
+use super::fault::AttributeError;
 
 use super::runlist::{self, Run};
 
@@ -66,47 +68,49 @@ pub(crate) struct Attribute {
 }
 
 impl Attribute {
-    /// Parses one attribute record (`raw` is exactly its `length` bytes).
-    pub fn parse(raw: &[u8], record: u64) -> Result<Self, String> {
-        let ty = bytes::le_u32(raw, 0);
-        let non_resident = bytes::array::<1>(raw, 8)[0] != 0;
-        let name_len = usize::from(bytes::array::<1>(raw, 9)[0]);
-        let name_off = usize::from(bytes::le_u16(raw, 0x0A));
+    /// Parses one attribute record (`raw` is exactly its `length` bytes, at volume offset
+    /// `offset`).
+    pub fn parse(raw: &[u8], record: u64, offset: u64) -> Result<Self, AttributeError> {
+        let f = Fields::new(raw, "NTFS attribute record", offset);
+        let ty = f.le_u32(0)?;
+        let non_resident = f.u8(8)? != 0;
+        let name_len = usize::from(f.u8(9)?);
+        let name_off = usize::from(f.le_u16(0x0A)?);
         let name = if name_len == 0 {
             String::new()
         } else {
             let b = raw
                 .get(name_off..name_off + 2 * name_len)
-                .ok_or_else(|| format!("name at {name_off:#x} runs past the attribute"))?;
+                .ok_or(AttributeError::NameOutside { at: name_off })?;
             utf16(b)
         };
-        let flags = bytes::le_u16(raw, 0x0C);
-        let id = bytes::le_u16(raw, 0x0E);
+        let flags = f.le_u16(0x0C)?;
+        let id = f.le_u16(0x0E)?;
         let body = if non_resident {
             if raw.len() < 0x40 {
-                return Err("non-resident header is truncated".into());
+                return Err(AttributeError::TruncatedHeader);
             }
-            let runs_off = usize::from(bytes::le_u16(raw, 0x20));
-            let start_vcn = bytes::le_u64(raw, 0x10);
+            let runs_off = usize::from(f.le_u16(0x20)?);
+            let start_vcn = f.le_u64(0x10)?;
             let mp = raw
                 .get(runs_off..)
                 .filter(|_| runs_off >= 0x40)
-                .ok_or_else(|| format!("run list at {runs_off:#x} is outside the attribute"))?;
+                .ok_or(AttributeError::RunListOutside { at: runs_off })?;
             Body::NonResident(NonResident {
                 start_vcn,
-                last_vcn: bytes::le_u64(raw, 0x18),
-                compression_unit: bytes::array::<1>(raw, 0x22)[0],
-                allocated_size: bytes::le_u64(raw, 0x28),
-                data_size: bytes::le_u64(raw, 0x30),
-                initialized_size: bytes::le_u64(raw, 0x38),
+                last_vcn: f.le_u64(0x18)?,
+                compression_unit: f.u8(0x22)?,
+                allocated_size: f.le_u64(0x28)?,
+                data_size: f.le_u64(0x30)?,
+                initialized_size: f.le_u64(0x38)?,
                 runs: runlist::decode(mp, start_vcn)?,
             })
         } else {
-            let len = usize::try_from(bytes::le_u32(raw, 0x10)).unwrap_or(usize::MAX);
-            let off = usize::from(bytes::le_u16(raw, 0x14));
-            let v = raw.get(off..off.saturating_add(len)).ok_or_else(|| {
-                format!("resident value ({len} bytes at {off:#x}) runs past the attribute")
-            })?;
+            let len = usize::try_from(f.le_u32(0x10)?).unwrap_or(usize::MAX);
+            let off = usize::from(f.le_u16(0x14)?);
+            let v = raw
+                .get(off..off.saturating_add(len))
+                .ok_or(AttributeError::ValueOutside { len, at: off })?;
             Body::Resident(v.to_vec())
         };
         Ok(Attribute {
@@ -122,7 +126,7 @@ impl Attribute {
 
 /// UTF-16LE bytes as text (lossy).
 pub(crate) fn utf16(b: &[u8]) -> String {
-    String::from_utf16_lossy(&units(b))
+    utf16_lossy(b, Utf16::Le)
 }
 
 /// UTF-16LE bytes as units.

@@ -2,7 +2,9 @@
 //! not fit its base record, this lists every attribute record — type, name, starting VCN, the
 //! file record holding it, its instance id — so that pieces in extension records can be found.
 
-use vhdlint_container::bytes;
+use vhdlint_container::bytes::Fields;
+
+use super::fault::AttrListError;
 
 use super::attribute::utf16;
 use super::record::REF_MASK;
@@ -23,20 +25,22 @@ pub(crate) struct ListEntry {
 }
 
 /// Parses the list value.
-pub(crate) fn parse(value: &[u8]) -> Result<Vec<ListEntry>, String> {
+/// (The value may be non-resident: its place on the volume is not one offset.)
+pub(crate) fn parse(value: &[u8]) -> Result<Vec<ListEntry>, AttrListError> {
+    let f = Fields::unplaced(value, "NTFS $ATTRIBUTE_LIST");
     let mut out = Vec::new();
     let mut pos = 0usize;
     while pos + 0x1A <= value.len() {
-        let ty = bytes::le_u32(value, pos);
+        let ty = f.le_u32(pos)?;
         if ty == super::attribute::END || ty == 0 {
             break;
         }
-        let len = usize::from(bytes::le_u16(value, pos + 4));
+        let len = usize::from(f.le_u16(pos + 4)?);
         if len < 0x1A || pos + len > value.len() {
-            return Err(format!("entry at byte {pos:#x} has length {len}"));
+            return Err(AttrListError::InvalidLength { at: pos, len });
         }
-        let name_len = usize::from(bytes::array::<1>(value, pos + 6)[0]);
-        let name_off = usize::from(bytes::array::<1>(value, pos + 7)[0]);
+        let name_len = usize::from(f.u8(pos + 6)?);
+        let name_off = usize::from(f.u8(pos + 7)?);
         let name = if name_len == 0 {
             String::new()
         } else {
@@ -44,15 +48,15 @@ pub(crate) fn parse(value: &[u8]) -> Result<Vec<ListEntry>, String> {
                 value
                     .get(pos + name_off..pos + name_off + 2 * name_len)
                     .filter(|_| name_off + 2 * name_len <= len)
-                    .ok_or_else(|| format!("entry at byte {pos:#x}: name outside the entry"))?,
+                    .ok_or(AttrListError::NameOutside { at: pos })?,
             )
         };
         out.push(ListEntry {
             ty,
             name,
-            start_vcn: bytes::le_u64(value, pos + 8),
-            record: bytes::le_u64(value, pos + 0x10) & REF_MASK,
-            id: bytes::le_u16(value, pos + 0x18),
+            start_vcn: f.le_u64(pos + 8)?,
+            record: f.le_u64(pos + 0x10)? & REF_MASK,
+            id: f.le_u16(pos + 0x18)?,
         });
         pos += len;
     }

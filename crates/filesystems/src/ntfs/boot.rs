@@ -1,7 +1,7 @@
 //! The NTFS boot sector (BIOS parameter block at 0x0B; NTFS on-disk format, "NTFS Boot
 //! Sector", as documented by the Linux-NTFS project and MS "NTFS Technical Reference").
 
-use vhdlint_container::bytes;
+use vhdlint_container::bytes::Fields;
 
 use crate::{FsError, Result};
 
@@ -43,7 +43,8 @@ fn invalid(field: &'static str, actual: u64, reason: impl Into<String>) -> FsErr
 
 /// Checks an NTFS boot sector (BIOS parameter block at 0x0B) against `volume_len`.
 pub fn check_boot_sector(boot: &[u8], volume_len: u64) -> Result<NtfsGeometry> {
-    let bps = bytes::le_u16(boot, 0x0B);
+    let f = Fields::new(boot, "NTFS boot sector", 0);
+    let bps = f.le_u16(0x0B)?;
     if !(256..=4096).contains(&bps) || !bps.is_power_of_two() {
         return Err(invalid(
             "BytesPerSector",
@@ -51,7 +52,7 @@ pub fn check_boot_sector(boot: &[u8], volume_len: u64) -> Result<NtfsGeometry> {
             "must be a power of two from 256 to 4096",
         ));
     }
-    let spc = bytes::array::<1>(boot, 0x0D)[0];
+    let spc = f.u8(0x0D)?;
     let sectors_per_cluster: u64 = match spc {
         0 => return Err(invalid("SectorsPerCluster", 0, "must not be zero")),
         1..=0x80 if spc.is_power_of_two() => spc.into(),
@@ -73,10 +74,10 @@ pub fn check_boot_sector(boot: &[u8], volume_len: u64) -> Result<NtfsGeometry> {
             format!("cluster size {cluster_size:#x} exceeds the NTFS maximum of 2 MiB"),
         ));
     }
-    let total_sectors = bytes::le_u64(boot, 0x28);
+    let total_sectors = f.le_u64(0x28)?;
     let volume_size = total_sectors.saturating_mul(bps.into());
-    let mft_lcn = bytes::le_u64(boot, 0x30);
-    let record_raw = bytes::array::<1>(boot, 0x40)[0] as i8;
+    let mft_lcn = f.le_u64(0x30)?;
+    let record_raw = f.u8(0x40)? as i8;
     let record_size = if record_raw > 0 {
         u64::from(record_raw.unsigned_abs()).saturating_mul(cluster_size)
     } else {
@@ -92,7 +93,7 @@ pub fn check_boot_sector(boot: &[u8], volume_len: u64) -> Result<NtfsGeometry> {
             ),
         ));
     }
-    let index_raw = bytes::array::<1>(boot, 0x44)[0] as i8;
+    let index_raw = f.u8(0x44)? as i8;
     let index_block_size = if index_raw > 0 {
         u64::from(index_raw.unsigned_abs()).saturating_mul(cluster_size)
     } else {
@@ -119,7 +120,7 @@ pub fn check_boot_sector(boot: &[u8], volume_len: u64) -> Result<NtfsGeometry> {
         record_size,
         volume_size,
         index_block_size,
-        serial: bytes::le_u64(boot, 0x48),
+        serial: f.le_u64(0x48)?,
     })
 }
 

@@ -18,6 +18,9 @@ pub const MAX_COMPRESSION_UNIT: u64 = 1 << 20;
 
 /// Decompressed units kept per open stream (sequential reads touch each unit many times).
 pub const MAX_CACHED_UNITS: usize = 16;
+/// Budget of a stream's unit cache in bytes: [`MAX_CACHED_UNITS`] units of 64 KiB.
+pub const UNIT_CACHE_BUDGET: u64 =
+    MAX_CACHED_UNITS as u64 * ((64 << 10) + vhdlint_container::cache::ENTRY_OVERHEAD);
 
 /// A compressed stream.
 pub(crate) struct Lznt1Stream {
@@ -60,7 +63,7 @@ impl Lznt1Stream {
             unit_clusters,
             len,
             initialized: initialized.min(len),
-            units: Cache::new(MAX_CACHED_UNITS),
+            units: Cache::new(UNIT_CACHE_BUDGET),
         })
     }
 
@@ -97,7 +100,7 @@ impl Lznt1Stream {
                 }
                 at += n;
             }
-        } else if allocated > 0 {
+        } else if let Some(&(unit_at, _)) = pieces.first().filter(|_| allocated > 0) {
             let mut comp = vec![0u8; (allocated * self.cluster) as usize];
             let mut at = 0usize;
             for (phys, n) in &pieces {
@@ -107,14 +110,14 @@ impl Lznt1Stream {
                 }
                 at += n;
             }
-            lznt1::decompress(&comp, &mut out).map_err(|message| ReadError::Corrupt {
+            lznt1::decompress(&comp, &mut out).map_err(|e| ReadError::Corrupt {
                 structure: "NTFS LZNT1 compression unit",
-                offset: pieces.first().map_or(0, |p| p.0),
-                message,
+                offset: unit_at,
+                message: e.to_string(),
             })?;
         }
         let out = Arc::new(out);
-        self.units.insert(u, out.clone());
+        self.units.insert(u, out.clone(), out.len() as u64);
         Ok(out)
     }
 }

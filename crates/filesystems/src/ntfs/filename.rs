@@ -1,7 +1,7 @@
 //! `$FILE_NAME` values (attribute 0x30, and the key of every `$I30` index entry): parent
 //! reference, four times, sizes, file attributes, and the name in one of four namespaces.
 
-use vhdlint_container::bytes;
+use vhdlint_container::bytes::Fields;
 
 use super::attribute::units;
 
@@ -34,12 +34,13 @@ impl FileName {
     pub fn parse(b: &[u8]) -> Option<Self> {
         let len = usize::from(*b.get(0x40)?);
         let name = b.get(0x42..0x42 + 2 * len)?;
+        let f = Fields::unplaced(b, "NTFS $FILE_NAME");
         Some(FileName {
-            created: bytes::le_u64(b, 0x08),
-            modified: bytes::le_u64(b, 0x10),
-            accessed: bytes::le_u64(b, 0x20),
-            data_size: bytes::le_u64(b, 0x30),
-            attributes: bytes::le_u32(b, 0x38),
+            created: f.le_u64(0x08).ok()?,
+            modified: f.le_u64(0x10).ok()?,
+            accessed: f.le_u64(0x20).ok()?,
+            data_size: f.le_u64(0x30).ok()?,
+            attributes: f.le_u32(0x38).ok()?,
             namespace: *b.get(0x41)?,
             name: units(name),
         })

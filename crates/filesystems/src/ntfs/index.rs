@@ -9,7 +9,8 @@ use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use vhdlint_container::{bytes, ReadAt};
+use vhdlint_container::bytes::{self, Fields};
+use vhdlint_container::ReadAt;
 
 use super::attribute;
 use super::filename::FileName;
@@ -38,17 +39,26 @@ pub(crate) struct IndexEntry {
     pub child: Option<u64>,
 }
 
-fn parse_node(buf: &[u8], start: usize, end: usize) -> Result<Vec<IndexEntry>, (usize, String)> {
+/// A node's fault: the byte of the node and what is wrong.
+type NodeFault = (usize, String);
+
+/// A field of the entry at `pos`, its absence a fault of that entry.
+fn field<T>(r: bytes::FieldResult<T>, pos: usize) -> Result<T, NodeFault> {
+    r.map_err(|e| (pos, e.to_string()))
+}
+
+fn parse_node(buf: &[u8], start: usize, end: usize) -> Result<Vec<IndexEntry>, NodeFault> {
+    let f = Fields::unplaced(buf, "NTFS index node");
     let mut out = Vec::new();
     let mut pos = start;
     loop {
         if pos.saturating_add(16) > end {
             return Err((pos, "entries run past the node (no last entry)".into()));
         }
-        let file_ref = bytes::le_u64(buf, pos);
-        let elen = usize::from(bytes::le_u16(buf, pos + 8));
-        let klen = usize::from(bytes::le_u16(buf, pos + 10));
-        let flags = bytes::le_u16(buf, pos + 12);
+        let file_ref = field(f.le_u64(pos), pos)?;
+        let elen = usize::from(field(f.le_u16(pos + 8), pos)?);
+        let klen = usize::from(field(f.le_u16(pos + 10), pos)?);
+        let flags = field(f.le_u16(pos + 12), pos)?;
         if elen < 16 || pos + elen > end {
             return Err((pos, format!("entry of {elen} bytes does not fit the node")));
         }
@@ -56,7 +66,7 @@ fn parse_node(buf: &[u8], start: usize, end: usize) -> Result<Vec<IndexEntry>, (
             if elen < 24 {
                 return Err((pos, "sub-node entry too short".into()));
             }
-            Some(bytes::le_u64(buf, pos + elen - 8))
+            Some(field(f.le_u64(pos + elen - 8), pos)?)
         } else {
             None
         };
@@ -99,7 +109,7 @@ impl<'v> Directory<'v> {
         let err = |message: String| FsError::InvalidNtfsRecord {
             structure: "file record",
             number: file.number,
-            offset: 0,
+            offset: Some(file.offset),
             message,
         };
         let root = file
@@ -108,12 +118,13 @@ impl<'v> Directory<'v> {
         let StreamData::Resident(v) = &root.data else {
             return Err(err("$INDEX_ROOT is not resident".into()));
         };
-        let block_size = u64::from(bytes::le_u32(v, 8));
+        let vf = Fields::unplaced(v, "NTFS $INDEX_ROOT");
+        let block_size = u64::from(vf.le_u32(8)?);
         if !(512..=MAX_INDEX_BLOCK).contains(&block_size) || !block_size.is_power_of_two() {
             return Err(err(format!("index block size {block_size:#x} is invalid")));
         }
-        let start = 0x10 + bytes::le_u32(v, 0x10) as usize;
-        let end = 0x10 + bytes::le_u32(v, 0x14) as usize;
+        let start = 0x10 + vf.le_u32(0x10)? as usize;
+        let end = 0x10 + vf.le_u32(0x14)? as usize;
         if end > v.len() {
             return Err(err("$INDEX_ROOT entries run past the value".into()));
         }
@@ -139,7 +150,7 @@ impl<'v> Directory<'v> {
         if let Some(n) = self.vol.nodes.get(&(self.number, vcn)) {
             return Ok(n);
         }
-        let err = |offset: u64, message: String| FsError::InvalidNtfsRecord {
+        let err = |offset: Option<u64>, message: String| FsError::InvalidNtfsRecord {
             structure: "index block",
             number: vcn,
             offset,
@@ -148,32 +159,35 @@ impl<'v> Directory<'v> {
         let alloc = self
             .alloc
             .as_ref()
-            .ok_or_else(|| err(0, "sub-node without $INDEX_ALLOCATION".into()))?;
+            .ok_or_else(|| err(None, "sub-node without $INDEX_ALLOCATION".into()))?;
         let pos = vcn
             .checked_mul(self.vcn_unit)
             .filter(|p| {
                 p.checked_add(self.block_size)
                     .is_some_and(|e| e <= alloc.len())
             })
-            .ok_or_else(|| err(0, "beyond the end of $INDEX_ALLOCATION".into()))?;
+            .ok_or_else(|| err(None, "beyond the end of $INDEX_ALLOCATION".into()))?;
         let mut buf = vec![0u8; self.block_size as usize];
         alloc.read_at(pos, &mut buf)?;
         apply_fixups(&mut buf, b"INDX", "index block", vcn, pos)?;
-        if bytes::le_u64(&buf, 0x10) != vcn {
+        let bf = Fields::new(&buf, "NTFS index block", pos);
+        if bf.le_u64(0x10)? != vcn {
             return Err(err(
-                pos,
-                format!("block says it is VCN {}", bytes::le_u64(&buf, 0x10)),
+                Some(pos),
+                format!("block says it is VCN {}", bf.le_u64(0x10)?),
             ));
         }
-        let start = 0x18 + bytes::le_u32(&buf, 0x18) as usize;
-        let end = 0x18 + bytes::le_u32(&buf, 0x1C) as usize;
+        let start = 0x18 + bf.le_u32(0x18)? as usize;
+        let end = 0x18 + bf.le_u32(0x1C)? as usize;
         if end > buf.len() {
-            return Err(err(pos, "entries run past the block".into()));
+            return Err(err(Some(pos), "entries run past the block".into()));
         }
         let entries = parse_node(&buf, start, end)
-            .map_err(|(at, m)| err(pos + at as u64, format!("entry: {m}")))?;
+            .map_err(|(at, m)| err(Some(pos + at as u64), format!("entry: {m}")))?;
         let n = Arc::new(entries);
-        self.vol.nodes.insert((self.number, vcn), n.clone());
+        self.vol
+            .nodes
+            .insert((self.number, vcn), n.clone(), super::cache::node_bytes(&n));
         Ok(n)
     }
 

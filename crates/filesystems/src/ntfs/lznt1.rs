@@ -2,12 +2,14 @@
 //! clusters. A unit's stored bytes are a sequence of chunks, each a 2-byte header (bit 15:
 //! compressed; bits 0–11: chunk size − 3) and up to 4,096 bytes of output; a zero header ends it.
 
+pub(crate) use super::fault::{ChunkFault, Lznt1Error};
+
 /// Uncompressed bytes per chunk (MS-XCA 2.5.1.1).
 pub const CHUNK_SIZE: usize = 4096;
 
 /// Decompresses `input` into `out` (pre-zeroed, one compression unit). Bytes after the last chunk
 /// stay zero. Errors name the byte of `input` where the stream is wrong.
-pub(crate) fn decompress(input: &[u8], out: &mut [u8]) -> Result<(), String> {
+pub(crate) fn decompress(input: &[u8], out: &mut [u8]) -> Result<(), Lznt1Error> {
     let mut ip = 0usize;
     let mut chunk = 0usize;
     while chunk < out.len() {
@@ -24,18 +26,18 @@ pub(crate) fn decompress(input: &[u8], out: &mut [u8]) -> Result<(), String> {
         let size = usize::from(header & 0x0FFF) + 1;
         let data = input
             .get(ip + 2..ip + 2 + size)
-            .ok_or_else(|| format!("chunk at byte {ip:#x} ({size} bytes) runs past the unit"))?;
+            .ok_or(Lznt1Error::ChunkTruncated { at: ip, size })?;
         let end = chunk.saturating_add(CHUNK_SIZE).min(out.len());
         let dst = out
             .get_mut(chunk..end)
-            .ok_or_else(|| format!("chunk at byte {ip:#x} past the unit"))?;
+            .ok_or(Lznt1Error::ChunkPastUnit { at: ip })?;
         if header & 0x8000 == 0 {
             let n = data.len().min(dst.len());
             if let (Some(d), Some(s)) = (dst.get_mut(..n), data.get(..n)) {
                 d.copy_from_slice(s);
             }
         } else {
-            chunk_decompress(data, dst).map_err(|e| format!("chunk at byte {ip:#x}: {e}"))?;
+            chunk_decompress(data, dst).map_err(|fault| Lznt1Error::Chunk { at: ip, fault })?;
         }
         ip += 2 + size;
         chunk += CHUNK_SIZE;
@@ -43,7 +45,7 @@ pub(crate) fn decompress(input: &[u8], out: &mut [u8]) -> Result<(), String> {
     Ok(())
 }
 
-fn chunk_decompress(data: &[u8], dst: &mut [u8]) -> Result<(), String> {
+fn chunk_decompress(data: &[u8], dst: &mut [u8]) -> Result<(), ChunkFault> {
     let mut ip = 0usize;
     let mut op = 0usize;
     while op < dst.len() {
@@ -72,7 +74,7 @@ fn chunk_decompress(data: &[u8], dst: &mut [u8]) -> Result<(), String> {
                 ]);
                 ip += 2;
                 if op == 0 {
-                    return Err("back-reference before any output".into());
+                    return Err(ChunkFault::BeforeOutput);
                 }
                 let mut lmask: u16 = 0x0FFF;
                 let mut dshift = 12u32;
@@ -85,9 +87,7 @@ fn chunk_decompress(data: &[u8], dst: &mut [u8]) -> Result<(), String> {
                 let len = usize::from(token & lmask) + 3;
                 let off = usize::from(token >> dshift) + 1;
                 if off > op {
-                    return Err(format!(
-                        "back-reference {off} bytes before output byte {op}"
-                    ));
+                    return Err(ChunkFault::TooFarBack { offset: off, op });
                 }
                 for _ in 0..len {
                     if op >= dst.len() {

@@ -22,6 +22,7 @@ pub mod attrlist;
 pub mod boot;
 mod cache;
 pub mod compressed;
+mod fault;
 mod filename;
 pub mod index;
 pub mod lznt1;
@@ -32,7 +33,8 @@ pub mod volume;
 
 use std::sync::Arc;
 
-use vhdlint_container::{bytes, ReadAt};
+use vhdlint_container::bytes::Fields;
+use vhdlint_container::ReadAt;
 
 pub use boot::{check_boot_sector, NtfsGeometry, MAX_CLUSTER_SIZE, MAX_RECORD_SIZE};
 
@@ -73,20 +75,21 @@ impl std::fmt::Debug for NtfsFileSystem {
     }
 }
 
-fn wof_algorithm(reparse: &[u8]) -> WofAlgorithm {
+fn wof_algorithm(reparse: &[u8]) -> Result<WofAlgorithm> {
+    let rf = Fields::unplaced(reparse, "NTFS WOF reparse data");
     // REPARSE_DATA_BUFFER: tag u32, length u16, reserved u16; then WOF_EXTERNAL_INFO
     // (Version u32, Provider u32) and, for provider 2 (FILE), FILE_PROVIDER_EXTERNAL_INFO_V1
     // (Version u32, Algorithm u32, Flags u32).
-    match bytes::le_u32(reparse, 12) {
+    Ok(match rf.le_u32(12)? {
         1 => WofAlgorithm::Wim,
-        _ => match bytes::le_u32(reparse, 20) {
+        _ => match rf.le_u32(20)? {
             0 => WofAlgorithm::Xpress4k,
             1 => WofAlgorithm::Lzx,
             2 => WofAlgorithm::Xpress8k,
             3 => WofAlgorithm::Xpress16k,
             n => WofAlgorithm::Unknown(n),
         },
-    }
+    })
 }
 
 fn nonzero(t: u64) -> Option<u64> {
@@ -175,7 +178,7 @@ impl NtfsFileSystem {
                 return Err(FsError::InvalidNtfsRecord {
                     structure: "file record",
                     number: next.number,
-                    offset: 0,
+                    offset: Some(next.offset),
                     message: format!(
                         "index entry {c:?} expects sequence {seq}, the record has {}",
                         next.sequence
@@ -194,8 +197,10 @@ impl NtfsFileSystem {
     /// Full description of a file from its records.
     fn describe(&self, file: &File, name: String, path: &str) -> Result<DirEntry> {
         let si = file.resident(STANDARD_INFORMATION).unwrap_or(&[]);
-        let attributes = bytes::le_u32(si, 0x20);
+        let sf = Fields::unplaced(si, "NTFS $STANDARD_INFORMATION");
+        // A record without $STANDARD_INFORMATION has no DOS attributes and no times.
         let has_si = si.len() >= 0x24;
+        let attributes = if has_si { sf.le_u32(0x20)? } else { 0 };
         let is_dir = file.is_dir();
         let data = file.stream(DATA, "")?;
         let reparse = match file.stream(REPARSE_POINT, "")? {
@@ -207,7 +212,8 @@ impl NtfsFileSystem {
         };
         let reparse_tag = reparse
             .as_deref()
-            .map(|r| bytes::le_u32(r, 0))
+            .map(|r| Fields::unplaced(r, "NTFS reparse point").le_u32(0))
+            .transpose()?
             .or((attributes & ATTR_REPARSE_POINT != 0).then_some(0));
         let data_flags = data.as_ref().map_or(0, |d| d.flags);
         let cloud = reparse_tag
@@ -215,7 +221,7 @@ impl NtfsFileSystem {
             .map(|_| CloudState::from_attributes(attributes));
         let special = match (reparse_tag, reparse.as_deref()) {
             (Some(TAG_WOF), Some(r)) => Some(Special::WofCompressed {
-                algorithm: wof_algorithm(r),
+                algorithm: wof_algorithm(r)?,
             }),
             // A cloud placeholder whose content is on the volume is read as a plain file (its
             // stream is its bytes, as ntfs-3g reads it); any other reparse point is not.
@@ -239,7 +245,9 @@ impl NtfsFileSystem {
             }
             _ => None,
         };
-        let time = |at: usize| has_si.then(|| bytes::le_u64(si, at));
+        let time = |at: usize| -> Result<Option<u64>> {
+            Ok(if has_si { Some(sf.le_u64(at)?) } else { None })
+        };
         Ok(DirEntry {
             name,
             is_dir,
@@ -249,9 +257,9 @@ impl NtfsFileSystem {
                 data.as_ref().map_or(0, |d| d.size())
             },
             attributes,
-            created: time(0),
-            modified: time(8),
-            accessed: time(0x18),
+            created: time(0)?,
+            modified: time(8)?,
+            accessed: time(0x18)?,
             reparse_tag,
             streams: file.stream_names(),
             special,
@@ -346,8 +354,12 @@ mod tests {
         let mut r = vec![0u8; 24];
         r[12] = 2;
         r[20] = 1;
-        assert_eq!(wof_algorithm(&r), WofAlgorithm::Lzx);
+        assert_eq!(wof_algorithm(&r).unwrap(), WofAlgorithm::Lzx);
         r[12] = 1;
-        assert_eq!(wof_algorithm(&r), WofAlgorithm::Wim);
+        assert_eq!(wof_algorithm(&r).unwrap(), WofAlgorithm::Wim);
+        assert!(
+            wof_algorithm(&r[..8]).is_err(),
+            "a short reparse buffer is an error"
+        );
     }
 }

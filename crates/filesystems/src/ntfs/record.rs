@@ -3,7 +3,7 @@
 //! sequence number, the real bytes sit in the update sequence array. A stride whose number does
 //! not match was torn by an interrupted write: that record is an error, never data.
 
-use vhdlint_container::bytes;
+use vhdlint_container::bytes::{self, Fields};
 
 use super::attribute::{self, Attribute};
 use crate::{FsError, Result};
@@ -30,10 +30,11 @@ pub(crate) fn apply_fixups(
     let err = |at: usize, message: String| FsError::InvalidNtfsRecord {
         structure,
         number,
-        offset: offset.saturating_add(at as u64),
+        offset: Some(offset.saturating_add(at as u64)),
         message,
     };
-    let sig = bytes::array::<4>(buf, 0);
+    let f = Fields::new(buf, structure, offset);
+    let sig = f.array::<4>(0)?;
     if &sig != magic {
         return Err(err(
             0,
@@ -44,8 +45,8 @@ pub(crate) fn apply_fixups(
             ),
         ));
     }
-    let usa_off = usize::from(bytes::le_u16(buf, 4));
-    let usa_count = usize::from(bytes::le_u16(buf, 6));
+    let usa_off = usize::from(f.le_u16(4)?);
+    let usa_count = usize::from(f.le_u16(6)?);
     let strides = buf.len() / FIXUP_STRIDE;
     if buf.len() % FIXUP_STRIDE != 0 || usa_count != strides + 1 {
         return Err(err(
@@ -63,10 +64,12 @@ pub(crate) fn apply_fixups(
             format!("update sequence array at {usa_off:#x} is out of place"),
         ));
     }
-    let usn = bytes::le_u16(buf, usa_off);
+    let usn = f.le_u16(usa_off)?;
     for i in 1..usa_count {
         let at = i * FIXUP_STRIDE - 2;
-        let actual = bytes::le_u16(buf, at);
+        // A fresh view each stride: the previous stride's fixup wrote to `buf`.
+        let f = Fields::new(buf, structure, offset);
+        let actual = f.le_u16(at)?;
         if actual != usn {
             return Err(err(
                 at,
@@ -76,7 +79,7 @@ pub(crate) fn apply_fixups(
                 ),
             ));
         }
-        let fix = bytes::array::<2>(buf, usa_off + 2 * i);
+        let fix = f.array::<2>(usa_off + 2 * i)?;
         if let Some(d) = buf.get_mut(at..at + 2) {
             d.copy_from_slice(&fix);
         }
@@ -88,6 +91,8 @@ pub(crate) fn apply_fixups(
 #[derive(Debug, Clone)]
 pub(crate) struct FileRecord {
     pub number: u64,
+    /// Volume offset of the record.
+    pub offset: u64,
     pub sequence: u16,
     pub flags: u16,
     /// File reference of the base record (0 for a base record).
@@ -102,12 +107,13 @@ impl FileRecord {
         let err = |at: usize, message: String| FsError::InvalidNtfsRecord {
             structure: "file record",
             number,
-            offset: offset.saturating_add(at as u64),
+            offset: Some(offset.saturating_add(at as u64)),
             message,
         };
-        let flags = bytes::le_u16(&buf, 0x16);
-        let first = usize::from(bytes::le_u16(&buf, 0x14));
-        let in_use = usize::try_from(bytes::le_u32(&buf, 0x18)).unwrap_or(usize::MAX);
+        let f = Fields::new(&buf, "NTFS file record", offset);
+        let flags = f.le_u16(0x16)?;
+        let first = usize::from(f.le_u16(0x14)?);
+        let in_use = usize::try_from(f.le_u32(0x18)?).unwrap_or(usize::MAX);
         if in_use > buf.len() || first < 0x18 || first >= in_use {
             return Err(err(
                 0x14,
@@ -117,11 +123,14 @@ impl FileRecord {
         let mut attributes = Vec::new();
         let mut pos = first;
         loop {
-            let ty = bytes::le_u32(&buf, pos);
-            if ty == attribute::END || pos + 4 > in_use {
+            if pos + 4 > in_use {
                 break;
             }
-            let len = usize::try_from(bytes::le_u32(&buf, pos + 4)).unwrap_or(usize::MAX);
+            let ty = f.le_u32(pos)?;
+            if ty == attribute::END {
+                break;
+            }
+            let len = usize::try_from(f.le_u32(pos + 4)?).unwrap_or(usize::MAX);
             let Some(raw) = buf
                 .get(pos..pos.saturating_add(len))
                 .filter(|_| len >= 0x18 && pos + len <= in_use)
@@ -131,16 +140,17 @@ impl FileRecord {
                     format!("attribute {ty:#x} of {len} bytes runs past the record"),
                 ));
             };
-            let a = Attribute::parse(raw, number)
+            let a = Attribute::parse(raw, number, offset.saturating_add(pos as u64))
                 .map_err(|m| err(pos, format!("attribute {ty:#x}: {m}")))?;
             attributes.push(a);
             pos += len;
         }
         Ok(FileRecord {
             number,
-            sequence: bytes::le_u16(&buf, 0x10),
+            offset,
+            sequence: f.le_u16(0x10)?,
             flags,
-            base: bytes::le_u64(&buf, 0x20),
+            base: f.le_u64(0x20)?,
             attributes,
         })
     }
@@ -193,7 +203,7 @@ mod tests {
                 offset,
                 message,
             }) => {
-                assert_eq!(offset, 0x1000 + 1022);
+                assert_eq!(offset, Some(0x1000 + 1022));
                 assert!(message.contains("torn write"), "{message}");
             }
             other => panic!("{other:?}"),
@@ -202,7 +212,10 @@ mod tests {
         bad[0] = b'B';
         assert!(matches!(
             FileRecord::parse(bad, 1, 0),
-            Err(FsError::InvalidNtfsRecord { offset: 0, .. })
+            Err(FsError::InvalidNtfsRecord {
+                offset: Some(0),
+                ..
+            })
         ));
         let mut long = record();
         long[0x3C..0x40].copy_from_slice(&0x2000u32.to_le_bytes());

@@ -2,6 +2,8 @@
 //! a header byte (low nibble: bytes of the run length, high nibble: bytes of the signed LCN
 //! delta; 0 ends the list), then the length and the delta. A delta of zero bytes is a sparse run.
 
+pub(crate) use super::fault::RunlistError;
+
 /// Most runs in one attribute record's mapping pairs. Each run takes at least 2 bytes and an
 /// attribute record lives inside one file record (at most [`MAX_RECORD_SIZE`](super::MAX_RECORD_SIZE)),
 /// so this only bounds a hostile record.
@@ -39,7 +41,7 @@ fn le_int(b: &[u8]) -> i64 {
 }
 
 /// Decodes mapping pairs starting at `start_vcn`. Errors say what is wrong and at which byte.
-pub(crate) fn decode(buf: &[u8], start_vcn: u64) -> Result<Vec<Run>, String> {
+pub(crate) fn decode(buf: &[u8], start_vcn: u64) -> Result<Vec<Run>, RunlistError> {
     let mut pos = 0usize;
     let mut vcn = start_vcn;
     let mut lcn: i64 = 0;
@@ -51,17 +53,17 @@ pub(crate) fn decode(buf: &[u8], start_vcn: u64) -> Result<Vec<Run>, String> {
         let ls = usize::from(h & 0x0F);
         let os = usize::from(h >> 4);
         if ls == 0 || ls > 8 || os > 8 {
-            return Err(format!("run header {h:#04x} at byte {pos:#x} is invalid"));
+            return Err(RunlistError::InvalidHeader { header: h, at: pos });
         }
         let len_bytes = buf
             .get(pos + 1..pos + 1 + ls)
-            .ok_or_else(|| format!("run at byte {pos:#x} runs past the attribute"))?;
+            .ok_or(RunlistError::Truncated { at: pos })?;
         let off_bytes = buf
             .get(pos + 1 + ls..pos + 1 + ls + os)
-            .ok_or_else(|| format!("run at byte {pos:#x} runs past the attribute"))?;
+            .ok_or(RunlistError::Truncated { at: pos })?;
         let len = le_int(len_bytes);
         if len <= 0 {
-            return Err(format!("run at byte {pos:#x} has length {len}"));
+            return Err(RunlistError::InvalidLength { at: pos, len });
         }
         let len = len as u64;
         let phys = if os == 0 {
@@ -70,11 +72,11 @@ pub(crate) fn decode(buf: &[u8], start_vcn: u64) -> Result<Vec<Run>, String> {
             lcn = lcn
                 .checked_add(le_int(off_bytes))
                 .filter(|l| *l >= 0)
-                .ok_or_else(|| format!("run at byte {pos:#x} starts before cluster 0"))?;
+                .ok_or(RunlistError::BeforeClusterZero { at: pos })?;
             Some(lcn as u64)
         };
         if out.len() >= MAX_RUNS_PER_ATTRIBUTE {
-            return Err(format!("more than {MAX_RUNS_PER_ATTRIBUTE} runs"));
+            return Err(RunlistError::TooManyRuns);
         }
         out.push(Run {
             vcn,
@@ -83,7 +85,7 @@ pub(crate) fn decode(buf: &[u8], start_vcn: u64) -> Result<Vec<Run>, String> {
         });
         vcn = vcn
             .checked_add(len)
-            .ok_or_else(|| format!("run at byte {pos:#x}: VCN overflows"))?;
+            .ok_or(RunlistError::VcnOverflow { at: pos })?;
         pos += 1 + ls + os;
     }
     Ok(out)

@@ -12,6 +12,7 @@ use super::attrlist::{self, MAX_ATTRIBUTE_LIST};
 use super::boot::{check_boot_sector, NtfsGeometry};
 use super::cache::Cache;
 use super::compressed::Lznt1Stream;
+use super::fault::MergeError;
 use super::index::IndexEntry;
 use super::record::{FileRecord, RECORD_IN_USE, RECORD_IS_DIRECTORY, REF_MASK};
 use super::runlist::Run;
@@ -19,10 +20,12 @@ use super::upcase::Upcase;
 use crate::extents::{Extent, Extents, MAX_EXTENTS};
 use crate::{FileData, FsError, Result, Special};
 
-/// Assembled files kept (each with its resolved run lists): 8,192, a few MiB at most.
-pub const MAX_CACHED_FILES: usize = 8192;
-/// Parsed index blocks kept: 1,024 (each at most one 4 KiB block's entries).
-pub const MAX_CACHED_INDEX_NODES: usize = 1024;
+/// Budget of the assembled-file cache: 8 MiB of attributes, names, resident values and run
+/// lists (a check touches a few thousand files of a few hundred bytes each).
+pub const FILE_CACHE_BUDGET: u64 = 8 << 20;
+/// Budget of the parsed-index-node cache: 8 MiB of entries (a 4 KiB block decodes to a few
+/// KiB).
+pub const INDEX_NODE_CACHE_BUDGET: u64 = 8 << 20;
 /// Most extension records one file's attribute list may name. A record holds at least one
 /// attribute; real files with attribute lists use a handful, `$MFT` of a huge volume dozens.
 pub const MAX_EXTENSION_RECORDS: usize = 4096;
@@ -42,6 +45,8 @@ pub const UPCASE_RECORD: u64 = 10;
 #[derive(Debug, Clone)]
 pub(crate) struct File {
     pub number: u64,
+    /// Volume offset of the base record.
+    pub offset: u64,
     pub sequence: u16,
     pub flags: u16,
     pub attributes: Vec<Attribute>,
@@ -112,7 +117,7 @@ impl File {
             .map_err(|message| FsError::InvalidNtfsRecord {
                 structure: "file record",
                 number: self.number,
-                offset: 0,
+                offset: Some(self.offset),
                 message: format!("attribute {ty:#x} {name:?}: {message}"),
             })
     }
@@ -130,11 +135,11 @@ impl File {
 }
 
 /// Merges the pieces of one attribute (sorted by starting VCN, contiguous from VCN 0).
-pub(crate) fn merge(pieces: &[&Attribute]) -> Result<Stream, String> {
-    let first = pieces.first().ok_or("no attribute record")?;
+pub(crate) fn merge(pieces: &[&Attribute]) -> Result<Stream, MergeError> {
+    let first = pieces.first().ok_or(MergeError::Empty)?;
     if let Body::Resident(v) = &first.body {
         if pieces.len() > 1 {
-            return Err("a resident value has several attribute records".into());
+            return Err(MergeError::SplitResident);
         }
         return Ok(Stream {
             flags: first.flags,
@@ -145,25 +150,27 @@ pub(crate) fn merge(pieces: &[&Attribute]) -> Result<Stream, String> {
     for p in pieces {
         match &p.body {
             Body::NonResident(n) => nr.push(n),
-            Body::Resident(_) => return Err("resident and non-resident records mixed".into()),
+            Body::Resident(_) => return Err(MergeError::Mixed),
         }
     }
     nr.sort_by_key(|n| n.start_vcn);
-    let head = *nr.first().ok_or("no attribute record")?;
+    let head = *nr.first().ok_or(MergeError::Empty)?;
     if head.start_vcn != 0 {
-        return Err(format!("first piece starts at VCN {}", head.start_vcn));
+        return Err(MergeError::FirstVcn {
+            vcn: head.start_vcn,
+        });
     }
     let mut runs: Vec<Run> = Vec::new();
     let mut next_vcn = 0u64;
     for n in &nr {
         if n.start_vcn != next_vcn {
-            return Err(format!(
-                "piece starts at VCN {}, expected {next_vcn}",
-                n.start_vcn
-            ));
+            return Err(MergeError::Discontiguous {
+                vcn: n.start_vcn,
+                expected: next_vcn,
+            });
         }
         if runs.len().saturating_add(n.runs.len()) > MAX_EXTENTS {
-            return Err(format!("more than {MAX_EXTENTS} runs"));
+            return Err(MergeError::TooManyRuns);
         }
         runs.extend_from_slice(&n.runs);
         next_vcn = runs.last().map_or(n.start_vcn, Run::end);
@@ -269,7 +276,7 @@ fn read_record(
         .ok_or_else(|| FsError::InvalidNtfsRecord {
             structure: "file record",
             number: n,
-            offset: 0,
+            offset: None,
             message: format!(
                 "beyond the end of $MFT ({} records)",
                 mft.len() / record_size
@@ -287,11 +294,11 @@ fn assemble(
     cluster: u64,
     read: &dyn Fn(u64) -> Result<FileRecord>,
 ) -> Result<File> {
-    let (number, sequence, flags) = (base.number, base.sequence, base.flags);
+    let (number, offset, sequence, flags) = (base.number, base.offset, base.sequence, base.flags);
     let err = |message: String| FsError::InvalidNtfsRecord {
         structure: "file record",
         number,
-        offset: 0,
+        offset: Some(offset),
         message,
     };
     if flags & RECORD_IN_USE == 0 {
@@ -311,6 +318,7 @@ fn assemble(
     else {
         return Ok(File {
             number,
+            offset,
             sequence,
             flags,
             attributes: base.attributes,
@@ -378,6 +386,7 @@ fn assemble(
     }
     Ok(File {
         number,
+        offset,
         sequence,
         flags,
         attributes,
@@ -399,7 +408,7 @@ fn mft_error(geometry: &NtfsGeometry, message: impl Into<String>) -> FsError {
     FsError::InvalidNtfsRecord {
         structure: "file record",
         number: MFT_RECORD,
-        offset: geometry.mft_offset,
+        offset: Some(geometry.mft_offset),
         message: message.into(),
     }
 }
@@ -467,10 +476,11 @@ impl Volume {
             geometry,
             mft,
             upcase: Upcase::fallback(),
-            files: Cache::new(MAX_CACHED_FILES),
-            nodes: Cache::new(MAX_CACHED_INDEX_NODES),
+            files: Cache::new(FILE_CACHE_BUDGET),
+            nodes: Cache::new(INDEX_NODE_CACHE_BUDGET),
         };
-        vol.files.insert(MFT_RECORD, Arc::new(mft_file));
+        let bytes = super::cache::file_bytes(&mft_file);
+        vol.files.insert(MFT_RECORD, Arc::new(mft_file), bytes);
         // `$UpCase` is read lazily, a page at a time (see `upcase`); a compressed or encrypted
         // one (never written by Windows) is not a table this reader can index.
         if let Some(table) = vol
@@ -512,7 +522,8 @@ impl Volume {
             self.geometry.cluster_size,
             &|m| self.record(m),
         )?);
-        self.files.insert(n, f.clone());
+        self.files
+            .insert(n, f.clone(), super::cache::file_bytes(&f));
         Ok(f)
     }
 

@@ -14,6 +14,8 @@ use crate::{open_image, ImageFailure, Outcome};
 /// True when the file starts with the hive signature `regf`.
 fn is_hive_file(path: &Path) -> anyhow::Result<bool> {
     let mut sig = [0u8; 4];
+    vhdlint_container::input::check_path_io(path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     let mut f = std::fs::File::open(path)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     Ok(f.read_exact(&mut sig).is_ok() && &sig == b"regf")

@@ -17,6 +17,7 @@ use vhdlint_testkit::testdata_file;
 mod check;
 mod container;
 mod files;
+mod inputs;
 mod ntfs_corpus;
 mod registry;
 

@@ -10,6 +10,7 @@ pub const HASH_CHUNK: usize = 16 << 20;
 
 /// BLAKE3 of a file's bytes, memory-mapped and hashed on all cores (equals `b3sum`).
 pub fn hash_file(path: &Path) -> io::Result<blake3::Hash> {
+    crate::input::check_path_io(path)?;
     let mut hasher = blake3::Hasher::new();
     hasher.update_mmap_rayon(path)?;
     Ok(hasher.finalize())

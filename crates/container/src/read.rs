@@ -182,10 +182,13 @@ pub struct FileSource {
 }
 
 impl FileSource {
-    /// Opens `path` read-only. Nothing is ever written to it or beside it.
+    /// Opens `path` read-only. Nothing is ever written to it or beside it. A pipe, socket,
+    /// character device or directory is refused before it is opened (opening a FIFO blocks);
+    /// a block device is sized by seeking to its end.
     pub fn open(path: &Path) -> io::Result<Self> {
+        crate::input::check_path_io(path)?;
         let file = File::open(path)?;
-        let len = file.metadata()?.len();
+        let len = crate::input::file_len(&file)?;
         Ok(FileSource {
             file,
             len,

@@ -15,6 +15,7 @@ use std::process::{Command, Output};
 use vhdlint_testkit::testdata_file;
 
 mod check;
+mod ci;
 mod container;
 mod files;
 mod inputs;

@@ -79,16 +79,38 @@ fn raw_file_b3sum(b: divan::Bencher) {
         .bench(|| hash_file(&img.raw).expect("hash"));
 }
 
+/// What `hash_file` did before it streamed: the whole file mapped (RSS = file size).
+#[divan::bench(sample_count = 10)]
+fn raw_file_mmap_before(b: divan::Bencher) {
+    let img = images();
+    b.counter(divan::counter::BytesCount::new(SIZE)).bench(|| {
+        let mut h = blake3::Hasher::new();
+        h.update_mmap_rayon(&img.raw).expect("hash");
+        h.finalize()
+    });
+}
+
+/// `hash --virtual` as it runs now: positional reads, no mapping (bounded memory).
+#[divan::bench(args = ["raw", "vhd", "vhdx"], sample_count = 10)]
+fn virtual_disk_streamed(b: divan::Bencher, format: &str) {
+    bench_virtual(b, format, false);
+}
+
+/// `hash --virtual` through a mapping, as it ran before.
 #[divan::bench(args = ["raw", "vhd", "vhdx"], sample_count = 10)]
 fn virtual_disk(b: divan::Bencher, format: &str) {
+    bench_virtual(b, format, true);
+}
+
+fn bench_virtual(b: divan::Bencher, format: &str, map_files: bool) {
     let img = images();
     let path = match format {
         "raw" => &img.raw,
         "vhd" => &img.vhd,
         _ => &img.vhdx,
     };
-    let mapped = vhdlint_container::OpenOptions { map_files: true };
-    let disk = vhdlint_container::open_with(path, mapped).expect("open");
+    let options = vhdlint_container::OpenOptions { map_files };
+    let disk = vhdlint_container::open_with(path, options).expect("open");
     let expected = blake3::hash(&std::fs::read(&img.raw).expect("read raw"));
     assert_eq!(
         hash_virtual(&disk).expect("hash"),

@@ -16,8 +16,10 @@ use vhdlint_testkit::testdata_file;
 
 mod boot;
 mod check;
+mod ci;
 mod container;
 mod files;
+mod inputs;
 mod ntfs_corpus;
 mod registry;
 

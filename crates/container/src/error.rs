@@ -128,6 +128,28 @@ pub enum ContainerError {
         message: String,
     },
 
+    /// The input is not a file that can be read by offset (a pipe, a socket, a character
+    /// device, a directory): refused from its type, before it is opened or read.
+    #[error("cannot read {}: it is {what}: {advice}", path.display())]
+    NotRandomAccess {
+        /// The path given.
+        path: PathBuf,
+        /// What it is (`"a pipe (FIFO)"`, `"a socket"`, `"a character device"`, `"a directory"`).
+        what: &'static str,
+        /// What to do instead.
+        advice: &'static str,
+    },
+
+    /// The file is an image or archive in a format vhdlint does not read (qcow2, VMDK, ISO,
+    /// gzip, …), recognised by content: it is never read as a raw disk.
+    #[error("{}", found.message(image))]
+    Foreign {
+        /// The image as the user named it (`IMAGE` when opened from memory).
+        image: String,
+        /// What was recognised, where, and how to get a disk vhdlint reads.
+        found: crate::foreign::Recognised,
+    },
+
     /// A chain of differencing disks loops or is deeper than the limit.
     #[error("differencing chain at {path}: {message}")]
     ChainLoop {
@@ -148,11 +170,32 @@ impl ContainerError {
         }
     }
 
+    /// The format name (`"qcow2"`, `"gzip"`, …) when the input is a recognised foreign format.
+    pub fn foreign_format(&self) -> Option<&'static str> {
+        match self {
+            ContainerError::Foreign { found, .. } => Some(found.format.id()),
+            _ => None,
+        }
+    }
+
+    /// Names the image in a [`ContainerError::Foreign`] error (its advice quotes the path).
+    pub fn with_image(self, path: &std::path::Path) -> Self {
+        match self {
+            ContainerError::Foreign { found, .. } => ContainerError::Foreign {
+                image: path.display().to_string(),
+                found,
+            },
+            other => other,
+        }
+    }
+
     /// True when the OS refused to open a file (as opposed to a corrupt image).
     pub fn is_os_error(&self) -> bool {
         matches!(
             self,
-            ContainerError::Open { .. } | ContainerError::Read(ReadError::Io { .. })
+            ContainerError::Open { .. }
+                | ContainerError::NotRandomAccess { .. }
+                | ContainerError::Read(ReadError::Io { .. })
         )
     }
 }

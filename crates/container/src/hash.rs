@@ -8,11 +8,23 @@ use crate::read::{ReadAt, ReadError};
 /// Bytes read per step while hashing a virtual disk; two buffers of this size are live.
 pub const HASH_CHUNK: usize = 16 << 20;
 
-/// BLAKE3 of a file's bytes, memory-mapped and hashed on all cores (equals `b3sum`).
+/// Bytes of a file mapped at a time by [`hash_file`].
+pub const HASH_WINDOW: usize = 64 << 20;
+
+/// BLAKE3 of a file's bytes (equals `b3sum`), hashed in place from the page cache on all cores,
+/// one [`HASH_WINDOW`] mapping at a time: memory stays at one window whatever the file's size (a
+/// whole-file mapping counted the whole file in RSS). Falls back to streamed positional reads
+/// where the file cannot be mapped.
 pub fn hash_file(path: &Path) -> io::Result<blake3::Hash> {
+    let source = crate::read::FileSource::open(path)?;
+    let file = std::fs::File::open(path)?;
     let mut hasher = blake3::Hasher::new();
-    hasher.update_mmap_rayon(path)?;
-    Ok(hasher.finalize())
+    match crate::read::for_each_mapped_window(&file, source.len(), HASH_WINDOW, |window| {
+        hasher.update_rayon(window);
+    }) {
+        Ok(()) => Ok(hasher.finalize()),
+        Err(_) => hash_virtual(&source).map_err(io::Error::from),
+    }
 }
 
 /// BLAKE3 of the virtual disk's logical bytes (unallocated reads as zeros, differencing disks
@@ -95,6 +107,23 @@ mod tests {
         let expected = blake3::hash(&data);
         assert_eq!(hash_virtual(&data).unwrap(), expected, "all borrowed");
         assert_eq!(hash_virtual(&Patchy(data)).unwrap(), expected, "mixed");
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn file_hash_across_mapping_windows_equals_b3sum() {
+        let dir = vhdlint_testkit::scratch_dir("hash-file-windows");
+        for size in [0usize, 1, HASH_WINDOW, HASH_WINDOW + 4097] {
+            let data: Vec<u8> = (0..size).map(|i| (i * 31 % 241) as u8).collect();
+            let path = dir.join(format!("f{size}"));
+            std::fs::write(&path, &data).unwrap();
+            assert_eq!(
+                hash_file(&path).unwrap(),
+                blake3::hash(&data),
+                "size {size}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

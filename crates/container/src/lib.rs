@@ -26,10 +26,12 @@ pub mod bytes;
 pub mod cache;
 pub mod diag;
 pub mod error;
+pub mod foreign;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod guid;
 pub mod hash;
+pub mod input;
 pub mod read;
 pub mod vhd;
 pub mod vhdx;
@@ -365,7 +367,12 @@ pub fn open(path: &Path) -> Result<Container> {
 }
 
 /// [`open`] with options.
+///
+/// A pipe, socket, character device or directory is refused from its file type before it is
+/// opened ([`input::check_path`]); a foreign format (qcow2, VMDK, ISO, gzip, …) is
+/// [`ContainerError::Foreign`], never a raw disk.
 pub fn open_with(path: &Path, options: OpenOptions) -> Result<Container> {
+    input::check_path(path)?;
     let canonical = path
         .canonicalize()
         .map_err(|e| ContainerError::open(path, &e))?;
@@ -386,7 +393,7 @@ fn open_in_chain(path: &Path, chain: Vec<PathBuf>, options: OpenOptions) -> Resu
         options,
     };
     let source: Arc<dyn ReadAt> = Arc::new(read::PageCache::new(file.clone()));
-    let mut container = open_source(source, &mut parents)?;
+    let mut container = open_source(source, &mut parents).map_err(|e| e.with_image(path))?;
     container.path = Some(path.to_path_buf());
     container.file = Some(file);
     Ok(container)
@@ -399,6 +406,12 @@ pub fn open_source(source: Arc<dyn ReadAt>, parents: &mut dyn ParentOpener) -> R
         Format::Vhdx => vhdx::open(source, parents),
         Format::Vhd => vhd::open(source, parents),
         Format::Raw => {
+            if let Some(found) = foreign::recognise(&*source)? {
+                return Err(ContainerError::Foreign {
+                    image: "IMAGE".into(),
+                    found,
+                });
+            }
             let mut info = ContainerInfo::raw(source.len());
             if let Some(at) = vhd::stray_footer(&*source)? {
                 info.diagnostics.push(Diagnostic::at(

@@ -185,10 +185,13 @@ pub struct FileSource {
 }
 
 impl FileSource {
-    /// Opens `path` read-only. Nothing is ever written to it or beside it.
+    /// Opens `path` read-only. Nothing is ever written to it or beside it. A pipe, socket,
+    /// character device or directory is refused before it is opened (opening a FIFO blocks);
+    /// a block device is sized by seeking to its end.
     pub fn open(path: &Path) -> io::Result<Self> {
+        crate::input::check_path_io(path)?;
         let file = File::open(path)?;
-        let len = file.metadata()?.len();
+        let len = crate::input::file_len(&file)?;
         Ok(FileSource {
             file,
             len,
@@ -215,6 +218,40 @@ fn map_read_only(file: &File) -> io::Result<memmap2::Mmap> {
     // same contract b3sum and blake3's `update_mmap` accept. Only `hash` asks for a mapping;
     // checks and listings read with `pread`.
     unsafe { memmap2::Mmap::map(file) }
+}
+
+/// Calls `f` with consecutive read-only mappings of `file`'s first `len` bytes, `window` bytes
+/// (a multiple of the page size) at a time. Each window is unmapped before the next is mapped,
+/// so the pages counted in the process's RSS stay at one window whatever the file's size, while
+/// the bytes are still hashed in place from the page cache (no copy). Used by `hash`.
+pub fn for_each_mapped_window(
+    file: &File,
+    len: u64,
+    window: usize,
+    mut f: impl FnMut(&[u8]),
+) -> io::Result<()> {
+    let mut offset = 0u64;
+    while offset < len {
+        let n = usize::try_from(len - offset).map_or(window, |r| r.min(window));
+        let map = map_range(file, offset, n)?;
+        f(&map);
+        drop(map);
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+/// Maps `len` bytes of `file` from `offset` (page-aligned) read-only.
+#[allow(unsafe_code)]
+fn map_range(file: &File, offset: u64, len: usize) -> io::Result<memmap2::Mmap> {
+    // SAFETY: as for `map_read_only`: read-only, private, and another process truncating the
+    // file while it is mapped could fault the read — the contract b3sum accepts.
+    unsafe {
+        memmap2::MmapOptions::new()
+            .offset(offset)
+            .len(len)
+            .map(file)
+    }
 }
 
 impl ReadAt for FileSource {

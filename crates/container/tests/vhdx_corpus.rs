@@ -131,7 +131,9 @@ fn disk2vhd_equal_sequence_numbers_open_and_match_qemu() {
         disk_type: DiskType::Dynamic,
         creator: "d2v",
     });
-    let path = corpus("vhdx/qemu/test-disk2vhd.vhdx.bz2").unwrap();
+    let Some(path) = corpus("vhdx/qemu/test-disk2vhd.vhdx.bz2") else {
+        return;
+    };
     let c = open(&path).unwrap();
     assert!(
         c.info()

@@ -206,6 +206,8 @@ pub enum ImageHiveError {
 pub fn is_hive_file(path: &Path) -> std::io::Result<bool> {
     use std::io::Read;
     let mut sig = [0u8; 4];
+    // Never block on a FIFO or a terminal: only regular files and block devices are opened.
+    vhdlint_container::input::check_path_io(path)?;
     let mut f = std::fs::File::open(path)?;
     Ok(f.read_exact(&mut sig).is_ok() && &sig == b"regf")
 }

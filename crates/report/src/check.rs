@@ -174,6 +174,10 @@ pub enum CheckFormat {
     Json,
     /// One JSON object per line, per image.
     Jsonl,
+    /// GitHub Actions workflow commands, one per finding ([`crate::ci::github`]).
+    Github,
+    /// Nothing per image: the caller renders every image at once (SARIF, JUnit).
+    None,
 }
 
 /// One image's document as `format` prints it: for JSON of several images (`single` false),
@@ -191,6 +195,8 @@ pub fn render(doc: &CheckJson, format: CheckFormat, single: bool) -> Result<Stri
         }
         CheckFormat::Jsonl => json(serde_json::to_string(doc))? + "\n",
         CheckFormat::Text => check_text(doc),
+        CheckFormat::Github => crate::ci::github(doc),
+        CheckFormat::None => String::new(),
     })
 }
 

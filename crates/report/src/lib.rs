@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod check;
+pub mod ci;
 pub mod registry;
 pub mod rules;
 pub mod text;

@@ -20,9 +20,7 @@ fn hive_file_error(e: HiveFileError) -> anyhow::Error {
 }
 
 pub(crate) fn reg(target: &Path, key: &str, no_logs: bool, json: bool) -> anyhow::Result<Outcome> {
-    let opts = HiveOptions {
-        replay_logs: !no_logs,
-    };
+    let opts = HiveOptions::replay(!no_logs);
     let (hive, path, source, shown): (Hive, String, String, String) = if is_hive_file(target)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", target.display()))?
     {

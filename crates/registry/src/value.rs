@@ -250,7 +250,9 @@ impl Value {
         }
         let sf = self.hive.fields(&segs, list, "big data segment list");
         let mut out = Vec::new();
-        out.try_reserve_exact(size as usize)
+        // Reserved up to 1 MiB ahead, then grown by the segments actually read: a value's
+        // buffer is proportional to distinct segment bytes read, never to what `size` claims.
+        out.try_reserve_exact(size.min(1 << 20) as usize)
             .map_err(|_| RegistryError::TooLarge {
                 structure: S,
                 offset: db_off,

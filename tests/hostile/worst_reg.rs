@@ -134,7 +134,7 @@ fn case<T>(what: &str, f: impl FnOnce() -> T) -> T {
     r
 }
 
-fn open(file: Vec<u8>) -> Hive {
+pub(crate) fn open(file: Vec<u8>) -> Hive {
     Hive::open_plain(Arc::new(file)).unwrap()
 }
 
@@ -154,7 +154,7 @@ fn assert_work(what: &str, hive: &Hive, len: usize, k: u64) {
 
 /// 511 levels `a\a\…`, every key's subkey list the one 65,535-entry list (an `lh` holds at most
 /// 65,535 entries; the 1 M comes from an `ri` of such lists: same reading per step).
-pub fn deep_shared_list() -> (Vec<u8>, String) {
+pub(crate) fn deep_shared_list() -> (Vec<u8>, String) {
     let mut b = Bins::new();
     let n = 65_535u32;
     let list_at = b.next() + 8 + (4 + 8 * n).div_ceil(8) * 8 + 8;
@@ -200,7 +200,7 @@ fn deep_keys_sharing_one_subkey_list_are_refused_after_one_read_of_the_list() {
 }
 
 /// A key whose value list names one `vk` 1 M times.
-fn repeated_values() -> Vec<u8> {
+pub(crate) fn repeated_values() -> Vec<u8> {
     let mut b = Bins::new();
     let v = b.cell(&vk("v", 4, 0x8000_0004, 1));
     let n = 1u32 << 20;
@@ -237,7 +237,7 @@ fn a_value_list_of_one_million_repeats_is_refused() {
 }
 
 /// Four values of 64 MiB whose big-data segment lists name one segment cell 4,107 times.
-fn shared_segments() -> Vec<u8> {
+pub(crate) fn shared_segments() -> Vec<u8> {
     let mut b = Bins::new();
     let seg = b.cell(&vec![0x41u8; 16344]);
     let size = 64u32 << 20;
@@ -283,7 +283,7 @@ fn big_data_segments_reused_are_refused() {
 }
 
 /// A dirty hive and a log of one entry writing 65,536 one-byte dirty pages, one per page.
-fn one_byte_pages() -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn one_byte_pages() -> (Vec<u8>, Vec<u8>) {
     let mut b = Bins::new();
     let root = b.cell(&nk("root", 0, NIL, 0, NIL));
     let primary = b.hive(root, 2, 1);
@@ -310,7 +310,7 @@ fn one_byte_pages() -> (Vec<u8>, Vec<u8>) {
     (primary, log)
 }
 
-fn logs(log: &Arc<Vec<u8>>) -> HiveLogs {
+pub(crate) fn logs(log: &Arc<Vec<u8>>) -> HiveLogs {
     HiveLogs {
         log: None,
         log1: Some(Arc::clone(log) as Arc<dyn ReadAt>),
@@ -377,7 +377,7 @@ fn the_hives_of_one_check_share_one_overlay_budget() {
 }
 
 /// 16 JoinInfo-like keys sharing one value list of 65,536 distinct values.
-fn join_keys_sharing_values() -> Vec<u8> {
+pub(crate) fn join_keys_sharing_values() -> Vec<u8> {
     let mut b = Bins::new();
     let n = 65_536u32;
     let vks: Vec<u32> = (0..n)
@@ -424,7 +424,7 @@ fn join_keys_sharing_one_value_list_are_refused() {
 
 /// A BCD store of 4,096 objects, each with its own subkey list, all naming one `Elements` key
 /// of 1,024 element keys.
-fn bcd_sharing_elements() -> Vec<u8> {
+pub(crate) fn bcd_sharing_elements() -> Vec<u8> {
     let mut b = Bins::new();
     let v = b.cell(&vk("Element", 3, 0x8000_0001, 1));
     let vlist = b.cell(&u32s(std::iter::once(v)));
@@ -480,4 +480,26 @@ fn an_answer_file_of_one_mib_of_ampersands_reads_in_linear_time() {
         vhdlint_gather::unattend::specialize_computer_name(&text)
     });
     assert!(r.is_none(), "no specialize pass: no name");
+}
+
+/// Writes the worst cases that fit a fuzz input (≤ 2 MiB) into `$VHDLINT_WORST_SEEDS` when set
+/// (fuzz/run.sh seeds `registry_hive`, `registry_log` and `bcd` with them); without it, checks
+/// that each one fits.
+#[test]
+fn write_worst_case_seeds() {
+    let seeds = [
+        ("worst-deep-shared-list.hive", deep_shared_list().0),
+        ("worst-shared-segments.hive", shared_segments()),
+        ("worst-bcd-shared-elements.hive", bcd_sharing_elements()),
+    ];
+    for (name, bytes) in &seeds {
+        assert!(bytes.len() <= 2 << 20, "{name}: {} bytes", bytes.len());
+    }
+    if let Some(dir) = std::env::var_os("VHDLINT_WORST_SEEDS") {
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in seeds {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
 }

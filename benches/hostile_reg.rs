@@ -13,6 +13,7 @@
 
 #[path = "../tests/hostile/alloc.rs"]
 mod alloc;
+#[allow(unused_imports)]
 #[path = "../tests/hostile/worst_reg.rs"]
 mod worst_reg;
 

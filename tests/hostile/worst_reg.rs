@@ -152,31 +152,31 @@ fn assert_work(what: &str, hive: &Hive, len: usize, k: u64) {
     );
 }
 
-/// 511 levels `a\a\…`, every key's subkey list the one 65,535-entry list (an `lh` holds at most
-/// 65,535 entries; the 1 M comes from an `ri` of such lists: same reading per step).
+/// 511 levels `a000\a001\…\a510`, every key's subkey list the one 65,535-entry list (an `lh`
+/// holds at most 65,535 entries; the 1 M comes from an `ri` of such lists: the same
+/// reading per step). The 511 keys are distinct nodes at the end of the list, so no key node
+/// repeats on the path (the old reader read the whole list at every level).
 pub(crate) fn deep_shared_list() -> (Vec<u8>, String) {
     let mut b = Bins::new();
     let n = 65_535u32;
-    let list_at = b.next() + 8 + (4 + 8 * n).div_ceil(8) * 8 + 8;
-    // The list first (it points at "a", written right after it), then "a" and the root.
-    let a_at = {
-        let tmp = lh(std::iter::empty());
-        let _ = tmp;
-        b.next() + (4 + 4 + 8 * n).div_ceil(8) * 8
-    };
-    let _ = list_at;
-    let list = lh((0..n).map(|i| {
-        if i == n - 1 {
-            (a_at, lh_hash("a"))
-        } else {
-            (a_at, lh_hash("z") ^ i.wrapping_add(1))
-        }
+    let levels = 511u32;
+    let filler = b.cell(&nk("zzzz", 0, NIL, 0, NIL));
+    let list_len = (4 + 4 + 8 * n).div_ceil(8) * 8;
+    let first_level = b.next() + list_len;
+    let level_len = (4 + 76 + 4u32).div_ceil(8) * 8;
+    let name = |i: u32| format!("a{i:03}");
+    let list = lh((0..n).map(|i| match i.checked_sub(n - levels) {
+        Some(k) => (first_level + k * level_len, lh_hash(&name(k))),
+        None => (filler, lh_hash("zzzz")),
     }));
     let list_off = b.cell(&list);
-    assert_eq!(b.next(), a_at);
-    b.cell(&nk("a", n, list_off, 0, NIL));
+    assert_eq!(b.next(), first_level);
+    for k in 0..levels {
+        let at = b.cell(&nk(&name(k), n, list_off, 0, NIL));
+        assert_eq!(at, first_level + k * level_len);
+    }
     let root = b.cell(&nk("root", n, list_off, 0, NIL));
-    let path = vec!["a"; 511].join("\\");
+    let path = (0..levels).map(name).collect::<Vec<_>>().join("\\");
     (b.hive(root, 1, 1), path)
 }
 

@@ -86,9 +86,7 @@ pub enum RegistryError {
     /// A cell the format gives to one owner is referenced by two (a subkey list shared by two
     /// keys, a value list naming one value twice, a big-data segment reused): refused rather
     /// than read again.
-    #[error(
-        "{structure} at {offset:#x}: {what} also referenced from {first:#x} (aliasing: refused)"
-    )]
+    #[error("{structure} at {offset:#x}: {what} {first:#x} (aliasing: refused)")]
     Aliased {
         /// The on-disk structure referenced twice.
         structure: &'static str,

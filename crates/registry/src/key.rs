@@ -210,7 +210,7 @@ impl Key {
                 return Err(RegistryError::Aliased {
                     structure: "subkey list",
                     offset: BASE_BLOCK_LEN + u64::from(list),
-                    what: "subkey list of a key also used by the key node above it at",
+                    what: "also the subkey list of the key node above it at",
                     first: BASE_BLOCK_LEN + u64::from(owner),
                 });
             }

@@ -79,6 +79,20 @@ max_len_of() {
 # peaks at 54 MiB when run alone, and 47 MiB for all 377 corpus inputs in one process — no leak).
 # So the RSS limit is generous; one allocation above 1 GiB is still a finding (-malloc_limit_mb),
 # and tests/hostile bounds every input's peak with a counting allocator.
+# The bound of issue 12: any input finishes in about a second and a few tens of MiB. One input's
+# allocation above 64 MiB (MAX_VALUE_DATA, the largest single buffer a reader may take) is a
+# finding; -timeout is the 1 s CPU bound with slack for a machine shared by several jobs.
+# The RSS limit stays above libFuzzer's own baseline (its in-memory corpus of multi-MiB disk
+# images, see above): whole-process RSS, so per input the malloc limit is the sharp one.
+# Whole-disk targets (8 MiB inputs, NTFS/VHDX caches by bytes) get 256 MiB per allocation.
+malloc_limit_of() {
+  case "$1" in
+    container | vhd | vhdx | filesystems | pipeline | volumes) echo "${VHDLINT_FUZZ_MALLOC_MB:-256}" ;;
+    *) echo "${VHDLINT_FUZZ_MALLOC_MB:-64}" ;;
+  esac
+}
+timeout=${VHDLINT_FUZZ_TIMEOUT:-3}
+rss_limit=${VHDLINT_FUZZ_RSS_MB:-2048}
 status=0
 summary=()
 for target in "${targets[@]}"; do
@@ -107,6 +121,15 @@ for target in "${targets[@]}"; do
     # dirty hive plus a real log that replays), not only the files one by one.
     python3 log_seeds.py "$corpus" "$seeds" "$(max_len_of "$target")" ||
       echo "!! could not join hive+log seeds; fuzzing registry_log from single files"
+  fi
+  if [ "$target" = registry_hive ] || [ "$target" = bcd ] || [ "$target" = registry_log ]; then
+    # Issue 12's registry worst cases (shared subkey list, repeated values, reused big-data
+    # segments, one-byte dirty pages, shared BCD elements), written by tests/hostile/worst_reg.rs.
+    (cd .. && VHDLINT_WORST_SEEDS="$PWD/fuzz/$seeds" \
+      CARGO_TARGET_DIR="${VHDLINT_TEST_TARGET_DIR:-${CARGO_TARGET_DIR:-$PWD/target}}" cargo test --release --quiet --test hostile -- \
+      --exact worst_reg::write_worst_case_seeds >/dev/null) ||
+      echo "!! could not write the registry worst-case seeds"
+  fi
   if [ "$target" = bcd_device ] && [ -d "$corpus/bcd" ]; then
     ./bcd-device-seeds.sh "$corpus" "$seeds" >/dev/null ||
       echo "!! could not extract BCD device elements (python3-hivex?); fuzzing bcd_device from scratch"
@@ -125,7 +148,8 @@ for target in "${targets[@]}"; do
   log="$run/$target.log"
   if cargo fuzz run -O -s none "$target" "$run/$target" "$seeds" -- \
       -max_total_time="$secs" -len_control=0 -max_len="$(max_len_of "$target")" \
-      -rss_limit_mb=6144 -malloc_limit_mb=1024 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
+      -rss_limit_mb="$rss_limit" -malloc_limit_mb="$(malloc_limit_of "$target")" -timeout="$timeout" \
+      -print_final_stats=1 >"$log" 2>&1; then
     result=ok
   else
     result="FAILED (see fuzz/$log; reproducer in fuzz/artifacts/$target/)"

@@ -8,7 +8,7 @@ use vhdlint_gather::{
     open_hive_file, open_image_hive, split_registry_path, HiveFileError, HiveName, ImageHiveError,
 };
 use vhdlint_registry::{resolve_current_control_set, Hive, HiveOptions};
-use vhdlint_report::registry::{key_json, key_text};
+use vhdlint_report::registry::{write_key_json, write_key_text, KeyWriteError};
 
 use crate::{open_image, ImageFailure, Outcome};
 
@@ -20,9 +20,7 @@ fn hive_file_error(e: HiveFileError) -> anyhow::Error {
 }
 
 pub(crate) fn reg(target: &Path, key: &str, no_logs: bool, json: bool) -> anyhow::Result<Outcome> {
-    let opts = HiveOptions {
-        replay_logs: !no_logs,
-    };
+    let opts = HiveOptions::replay(!no_logs);
     let (hive, path, source, shown): (Hive, String, String, String) = if is_hive_file(target)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", target.display()))?
     {
@@ -67,14 +65,24 @@ pub(crate) fn reg(target: &Path, key: &str, no_logs: bool, json: bool) -> anyhow
             Some(hint) => anyhow::anyhow!("{source}: key {shown} not found ({hint})"),
             None => anyhow::anyhow!("{source}: key {shown} not found"),
         })?;
-    let doc = key_json(&hive, &found, &shown, &source)
-        .map_err(|e| ImageFailure(format!("{source}: {e}")))?;
-    let mut out = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, &doc)?;
-        writeln!(out)?;
+    // Streamed: each value is read, written and dropped; a key that cannot be read writes
+    // nothing (its subkeys and value list are read before the first byte).
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = if json {
+        write_key_json(&mut out, &hive, &found, &shown, &source)
     } else {
-        write!(out, "{}", key_text(&doc))?;
+        write_key_text(&mut out, &hive, &found, &shown, &source)
+    };
+    match written {
+        Ok(()) => {}
+        Err(KeyWriteError::Registry(e)) => {
+            return Err(ImageFailure(format!("{source}: {e}")).into())
+        }
+        Err(KeyWriteError::Io(e)) => return Err(e.into()),
     }
+    if json {
+        writeln!(out)?;
+    }
+    out.flush()?;
     Ok(Outcome::Ok)
 }

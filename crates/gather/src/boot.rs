@@ -94,14 +94,8 @@ fn read_bcd(
     partition_index: Option<u32>,
     opts: &GatherOptions,
 ) -> Result<BcdRead, String> {
-    let hive = open_hive_in(
-        fs,
-        path,
-        HiveOptions {
-            replay_logs: opts.replay_logs,
-        },
-    )
-    .map_err(|e| format!("BCD store {path}: {e}"))?;
+    let hive = open_hive_in(fs, path, HiveOptions::replay(opts.replay_logs))
+        .map_err(|e| format!("BCD store {path}: {e}"))?;
     let store = BcdStore::read(&hive).map_err(|e| format!("BCD store {path}: {e}"))?;
     let file_ev = Evidence::File {
         partition_index,

@@ -6,9 +6,12 @@
 //! parallel (each opening reads the base block, the logs of a dirty hive, and the root cell).
 //! Lookups go key by key from the root: only the cells on the path are read, never a whole hive.
 
-use vhdlint_filesystems::FileSystem;
-use vhdlint_registry::{Hive, HiveOptions, Key, ValueData};
+use std::sync::Arc;
 
+use vhdlint_filesystems::FileSystem;
+use vhdlint_registry::{ByteBudget, Hive, HiveOptions, Key, ValueData};
+
+use super::budgets::CHECK_OVERLAY_BUDGET;
 use super::locate::open_hive_in;
 use super::GatherOptions;
 use crate::evidence::Evidence;
@@ -38,7 +41,10 @@ pub fn open_windows_hives(
     partition_index: Option<u32>,
     opts: &GatherOptions,
 ) -> WindowsHives {
-    let open = |name: &str| open_one(fs, partition_index, name, opts);
+    // The three hives' replayed overlays share one byte budget (three logs aliased to one
+    // record must not cost three overlays).
+    let budget = ByteBudget::new(CHECK_OVERLAY_BUDGET);
+    let open = |name: &str| open_one(fs, partition_index, name, opts, &budget);
     let (system, (software, security)) = rayon::join(
         || open("SYSTEM"),
         || rayon::join(|| open("SOFTWARE"), || open("SECURITY")),
@@ -60,6 +66,7 @@ fn open_one(
     partition_index: Option<u32>,
     name: &str,
     opts: &GatherOptions,
+    budget: &Arc<ByteBudget>,
 ) -> Result<Hive, Problem> {
     let path = hive_path(name);
     open_hive_in(
@@ -67,6 +74,7 @@ fn open_one(
         &path,
         HiveOptions {
             replay_logs: opts.replay_logs,
+            overlay_budget: Some(Arc::clone(budget)),
         },
     )
     .map_err(|e| Problem {

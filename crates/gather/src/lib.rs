@@ -33,6 +33,7 @@
 #![forbid(unsafe_code)]
 
 pub mod boot;
+pub mod budgets;
 pub mod container;
 pub mod files;
 #[doc(hidden)]

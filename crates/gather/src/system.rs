@@ -4,6 +4,7 @@
 
 use vhdlint_registry::{current_control_set, ControlSetSource, Hive};
 
+use super::budgets::MAX_JOIN_KEYS;
 use super::hives::Reg;
 use crate::evidence::{Evidence, Fact};
 use crate::model::{Problem, ProblemKind, WindowsFacts};
@@ -113,7 +114,18 @@ fn entra_join(reg: &Reg<'_>, cs: &str, problems: &mut Vec<Problem>) -> Fact<bool
         );
     }
     let mut evidence = Vec::new();
-    for join in &joins {
+    if joins.len() > MAX_JOIN_KEYS {
+        problems.push(Problem {
+            kind: ProblemKind::Hive,
+            message: format!(
+                r"SYSTEM\{path}: {} join subkeys, more than the {MAX_JOIN_KEYS} read; the \
+                 first {MAX_JOIN_KEYS} are the evidence",
+                joins.len()
+            ),
+            evidence: vec![reg.key_evidence(&path, true)],
+        });
+    }
+    for join in joins.iter().take(MAX_JOIN_KEYS) {
         let sub = format!(r"{path}\{}", join.name());
         evidence.push(reg.key_evidence(&sub, true));
         for name in ["TenantId", "UserEmail", "IdpDomain"] {

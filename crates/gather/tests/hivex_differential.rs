@@ -280,7 +280,7 @@ fn every_corpus_hive_reads_like_hivex() {
         let file = vhdlint_testkit::corpus_file(&rel).unwrap();
         if !hivex_opens(&file) {
             // regipy's corrupted_system_hive: hivex refuses it (MANIFEST); we must not panic.
-            let ours = open_hive_file(&file, HiveOptions { replay_logs: false });
+            let ours = open_hive_file(&file, HiveOptions::replay(false));
             eprintln!(
                 "{rel}: hivex cannot open it; ours: {}",
                 match &ours {
@@ -293,7 +293,7 @@ fn every_corpus_hive_reads_like_hivex() {
         let ours = Hive::open(
             std::sync::Arc::new(vhdlint_container::FileSource::open(&file).unwrap()),
             HiveLogs::none(),
-            HiveOptions { replay_logs: false },
+            HiveOptions::replay(false),
         )
         .unwrap_or_else(|e| panic!("{rel}: {e}"));
         match compare(&ours, &file) {
@@ -310,7 +310,7 @@ fn every_corpus_hive_reads_like_hivex() {
         for l in &logs {
             vhdlint_testkit::corpus_file(l).unwrap();
         }
-        let replayed = open_hive_file(&file, HiveOptions { replay_logs: true })
+        let replayed = open_hive_file(&file, HiveOptions::replay(true))
             .unwrap_or_else(|e| panic!("{rel} with logs: {e}"));
         if !replayed.status().logs_replayed {
             eprintln!("{rel}: logs {logs:?} not applied (hive clean or logs stale)");

@@ -31,7 +31,7 @@ fn logs_beside_a_hive_file_are_found_and_replayed_unless_disabled() {
         .collect();
     assert_eq!(names, ["Key3"]);
 
-    let raw = open_hive_file(&hive, HiveOptions { replay_logs: false }).unwrap();
+    let raw = open_hive_file(&hive, HiveOptions::replay(false)).unwrap();
     assert!(raw.status().dirty && !raw.status().logs_replayed);
     let names: Vec<String> = raw
         .root()

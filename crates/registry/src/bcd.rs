@@ -1,6 +1,14 @@
 //! Boot Configuration Data stores (a BCD store is a regf hive; windows-image-facts §7.2):
 //! `Objects\{guid}\Description\Type` and `Objects\{guid}\Elements\{element type}\Element`.
+//!
+//! Budgets: [`MAX_BCD_OBJECTS`], [`MAX_BCD_ELEMENTS`] per object and [`MAX_BCD_TOTAL_ELEMENTS`]
+//! per store. Aliasing: a key node or subkey list met twice in one store (objects or element
+//! keys shared between objects) is refused ([`RegistryError::Aliased`]), so the work of reading
+//! a store is proportional to its distinct cells.
 
+use std::collections::HashMap;
+
+use crate::base_block::BASE_BLOCK_LEN;
 use crate::error::{RegistryError, Result};
 use crate::hive::Hive;
 use crate::key::names_equal;
@@ -31,6 +39,9 @@ pub const OBJECT_TYPE_OS_LOADER: u32 = 0x1020_0003;
 pub const MAX_BCD_OBJECTS: usize = 4096;
 /// Most elements read from one object (the element-type space in use is a few hundred).
 pub const MAX_BCD_ELEMENTS: usize = 1024;
+
+/// Most elements read from one store, all objects together (real stores: a few hundred).
+pub const MAX_BCD_TOTAL_ELEMENTS: usize = 16384;
 
 /// One element of an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,7 +140,22 @@ impl BcdStore {
             });
         }
         let mut objects = Vec::with_capacity(keys.len());
+        // Key node or subkey list -> the object key that first reached it.
+        let mut seen: HashMap<u32, u64> = HashMap::new();
+        let mut claim = |cell: u32, owner: u64, what: &'static str| -> Result<()> {
+            match seen.insert(cell, owner) {
+                Some(first) if first != owner => Err(RegistryError::Aliased {
+                    structure: what,
+                    offset: BASE_BLOCK_LEN + u64::from(cell),
+                    what: "shared by two BCD objects; the first object's key node is at",
+                    first,
+                }),
+                _ => Ok(()),
+            }
+        };
+        let mut total = 0usize;
         for obj in keys {
+            let owner = obj.file_offset();
             let object_type = match obj.subkey("Description")? {
                 Some(d) => match d.value("Type")? {
                     Some(v) => match v.data()? {
@@ -142,7 +168,21 @@ impl BcdStore {
             };
             let mut elements = Vec::new();
             if let Some(els) = obj.subkey("Elements")? {
+                claim(els.offset(), owner, "BCD Elements key node")?;
+                if let Some(list) = els.subkey_list_offset() {
+                    claim(list, owner, "BCD Elements subkey list")?;
+                }
                 let ek = els.subkeys()?;
+                total += ek.len();
+                if total > MAX_BCD_TOTAL_ELEMENTS {
+                    return Err(RegistryError::TooLarge {
+                        structure: "BCD Elements key",
+                        offset: els.file_offset(),
+                        what: "element count of the store",
+                        actual: total as u64,
+                        limit: MAX_BCD_TOTAL_ELEMENTS as u64,
+                    });
+                }
                 if ek.len() > MAX_BCD_ELEMENTS {
                     return Err(RegistryError::TooLarge {
                         structure: "BCD Elements key",
@@ -153,6 +193,7 @@ impl BcdStore {
                     });
                 }
                 for e in ek {
+                    claim(e.offset(), owner, "BCD element key node")?;
                     let Ok(element_type) = u32::from_str_radix(e.name(), 16) else {
                         continue;
                     };

@@ -83,6 +83,21 @@ pub enum RegistryError {
         offset: u64,
     },
 
+    /// A cell the format gives to one owner is referenced by two (a subkey list shared by two
+    /// keys, a value list naming one value twice, a big-data segment reused): refused rather
+    /// than read again.
+    #[error("{structure} at {offset:#x}: {what} {first:#x} (aliasing: refused)")]
+    Aliased {
+        /// The on-disk structure referenced twice.
+        structure: &'static str,
+        /// Where it is (hive-file offset).
+        offset: u64,
+        /// Who references it.
+        what: &'static str,
+        /// The first referrer (hive-file offset).
+        first: u64,
+    },
+
     /// A cell referenced as data is free (its size field is positive).
     #[error("{structure} at {offset:#x}: cell is not allocated (size field {size:#x})")]
     UnallocatedCell {

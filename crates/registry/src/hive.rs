@@ -1,6 +1,20 @@
 //! Opening a hive: the base block, the effective (log-replayed) view of the hive bins, and lazy,
 //! cached reads of single cells (spec §Hive bins, §Cells).
+//!
+//! # Budgets
+//! Every loop over on-disk structure and every allocation of this crate is bounded by a named
+//! budget: a constant (the `MAX_*` of each module, e.g. [`MAX_CELL_SIZE`],
+//! [`crate::key::MAX_SUBKEYS`], [`crate::log_replay::MAX_OVERLAY_BYTES`]) or a bound
+//! proportional to the bytes actually read. Above them all, one hive reads at most
+//! [`WORK_PER_HIVE_BYTE`] × its length + [`WORK_BASE`] bytes of cells in its lifetime
+//! ([`Hive::work`]), so a structure the format forbids to share (a subkey list, value list or
+//! big-data segment referenced twice) can never turn a small file into unbounded work even where
+//! the aliasing itself is not detected; where it is detected (a subkey list shared along a
+//! path or by siblings, a value list with repeats, a reused big-data segment) it is refused
+//! with an error naming the offsets. The overlays of replayed logs are charged by bytes against
+//! a [`ByteBudget`] that the hives of one check share ([`HiveOptions::overlay_budget`]).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use vhdlint_container::bytes::Fields;
@@ -27,6 +41,70 @@ pub const CACHE_PAGE: u64 = 4096;
 pub const CACHE_PAGES: usize = 32;
 /// Budget of the read cache in bytes: [`CACHE_PAGES`] pages with their per-entry overhead.
 pub const CACHE_BUDGET: u64 = CACHE_PAGES as u64 * (CACHE_PAGE + ENTRY_OVERHEAD);
+
+/// Cell bytes one hive may read in its lifetime, per byte of the (recovered) hive: a real walk
+/// reads each cell a few times at most; aliased structure would re-read the same bytes without
+/// end.
+pub const WORK_PER_HIVE_BYTE: u64 = 16;
+/// Cell bytes any hive may read in its lifetime on top of [`WORK_PER_HIVE_BYTE`] × its length.
+pub const WORK_BASE: u64 = 64 << 20;
+
+/// A byte budget shared by several users (the log-replay overlays of the hives of one check):
+/// `charge` takes bytes from it, `release` gives them back. `Send + Sync`.
+#[derive(Debug)]
+pub struct ByteBudget {
+    limit: u64,
+    used: AtomicU64,
+}
+
+impl ByteBudget {
+    /// A budget of `limit` bytes.
+    pub fn new(limit: u64) -> Arc<ByteBudget> {
+        Arc::new(ByteBudget {
+            limit,
+            used: AtomicU64::new(0),
+        })
+    }
+
+    /// Takes `n` bytes; false (and nothing taken) when that would pass the limit.
+    pub fn charge(&self, n: u64) -> bool {
+        self.used
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |u| {
+                u.checked_add(n).filter(|&t| t <= self.limit)
+            })
+            .is_ok()
+    }
+
+    /// Gives `n` bytes back.
+    pub fn release(&self, n: u64) {
+        let _ = self
+            .used
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |u| {
+                Some(u.saturating_sub(n))
+            });
+    }
+
+    /// Bytes taken now.
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::SeqCst)
+    }
+
+    /// The limit.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+}
+
+/// What a hive has read so far (a work counter: tests assert bounds on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HiveWork {
+    /// Cells read.
+    pub cells: u64,
+    /// Cell bytes read.
+    pub cell_bytes: u64,
+    /// Most cell bytes the hive may read ([`WORK_PER_HIVE_BYTE`], [`WORK_BASE`]).
+    pub cell_byte_budget: u64,
+}
 
 /// Which transaction logs lie beside the hive (`.LOG`, `.LOG1`, `.LOG2`), as sources.
 #[derive(Clone, Default)]
@@ -71,15 +149,28 @@ impl std::fmt::Debug for HiveLogs {
 }
 
 /// How to open a hive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct HiveOptions {
     /// Replay the transaction logs of a dirty hive into the in-memory overlay (default: yes).
     pub replay_logs: bool,
+    /// The byte budget the replayed overlay is charged to; `None`: a budget of its own of
+    /// [`crate::log_replay::MAX_OVERLAY_BYTES`]. The hives of one check share one.
+    pub overlay_budget: Option<Arc<ByteBudget>>,
+}
+
+impl HiveOptions {
+    /// Log replay on or off, with a budget of its own.
+    pub fn replay(replay_logs: bool) -> Self {
+        HiveOptions {
+            replay_logs,
+            overlay_budget: None,
+        }
+    }
 }
 
 impl Default for HiveOptions {
     fn default() -> Self {
-        HiveOptions { replay_logs: true }
+        HiveOptions::replay(true)
     }
 }
 
@@ -141,6 +232,9 @@ pub(crate) struct HiveInner {
     cell_header: u64,
     cache: ByteCache<u64, Arc<Vec<u8>>>,
     status: HiveStatus,
+    cells_read: AtomicU64,
+    cell_bytes_read: AtomicU64,
+    cell_byte_budget: u64,
 }
 
 impl Hive {
@@ -224,7 +318,11 @@ impl Hive {
                     ),
                 ));
             } else {
-                let outcome = log_replay::replay(source.as_ref(), &bb, &logs);
+                let budget = opts
+                    .overlay_budget
+                    .clone()
+                    .unwrap_or_else(|| ByteBudget::new(log_replay::MAX_OVERLAY_BYTES));
+                let outcome = log_replay::replay(source.as_ref(), &bb, &logs, budget);
                 diagnostics.extend(outcome.diagnostics);
                 if outcome.applied.is_empty() {
                     diagnostics.push(Diagnostic::whole(
@@ -286,6 +384,11 @@ impl Hive {
                 cell_header: if minor_version <= 1 { 8 } else { 4 },
                 cache: ByteCache::new(CACHE_BUDGET),
                 status,
+                cells_read: AtomicU64::new(0),
+                cell_bytes_read: AtomicU64::new(0),
+                cell_byte_budget: logical_len
+                    .saturating_mul(WORK_PER_HIVE_BYTE)
+                    .saturating_add(WORK_BASE),
             }),
         })
     }
@@ -293,6 +396,20 @@ impl Hive {
     /// Opens a hive without logs, replaying nothing.
     pub fn open_plain(source: Arc<dyn ReadAt>) -> Result<Hive> {
         Hive::open(source, HiveLogs::none(), HiveOptions::default())
+    }
+
+    /// What the hive has read so far, and its budget.
+    pub fn work(&self) -> HiveWork {
+        HiveWork {
+            cells: self.inner.cells_read.load(Ordering::Relaxed),
+            cell_bytes: self.inner.cell_bytes_read.load(Ordering::Relaxed),
+            cell_byte_budget: self.inner.cell_byte_budget,
+        }
+    }
+
+    /// Bytes the replayed overlay holds.
+    pub fn overlay_bytes(&self) -> u64 {
+        self.inner.overlay.bytes()
     }
 
     /// Dirty state, replay outcome and diagnostics.
@@ -556,6 +673,17 @@ impl HiveInner {
             });
         }
         let hdr = self.cell_header.min(abs);
+        let total = self.cell_bytes_read.fetch_add(abs, Ordering::Relaxed) + abs;
+        self.cells_read.fetch_add(1, Ordering::Relaxed);
+        if total > self.cell_byte_budget {
+            return Err(RegistryError::TooLarge {
+                structure,
+                offset: file_off,
+                what: "cell bytes read from this hive (work budget: aliased structure?)",
+                actual: total,
+                limit: self.cell_byte_budget,
+            });
+        }
         let mut data = vec![0u8; (abs - hdr) as usize];
         self.read_file(file_off + hdr, &mut data)
             .map_err(|e| truncated(e, structure, file_off, abs))?;

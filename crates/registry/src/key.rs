@@ -1,4 +1,10 @@
 //! Key nodes (`nk`) and subkey lists (`lf`, `lh`, `li`, `ri`) (spec §Key node, §Subkeys list).
+//!
+//! Budgets: [`MAX_SUBKEYS`], [`MAX_VALUES`], [`MAX_LIST_DEPTH`], [`MAX_KEY_DEPTH`], and the
+//! hive's cell-byte work budget (`crate::hive`). Aliasing: a subkey list is owned by one key, so
+//! a key whose subkey list is its parent's or an ancestor's (a lookup path that would read the
+//! same list at every level), two sibling keys sharing one list, and a value list naming the
+//! same value twice are refused ([`RegistryError::Aliased`], naming both offsets).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -42,7 +48,8 @@ enum Hint {
 pub struct Key {
     hive: Arc<HiveInner>,
     offset: u32,
-    ancestors: Arc<Vec<u32>>,
+    /// The keys above, root first: (key-node offset, its subkey-list offset).
+    ancestors: Arc<Vec<(u32, u32)>>,
     name: String,
     flags: u16,
     last_written: u64,
@@ -71,7 +78,7 @@ impl Key {
     pub(crate) fn read(
         hive: &Arc<HiveInner>,
         offset: u32,
-        ancestors: Arc<Vec<u32>>,
+        ancestors: Arc<Vec<(u32, u32)>>,
     ) -> Result<Key> {
         const S: &str = "key node (nk)";
         let file_off = BASE_BLOCK_LEN + u64::from(offset);
@@ -140,6 +147,11 @@ impl Key {
         self.value_count
     }
 
+    /// Offset of the key's subkey list cell, when it has subkeys.
+    pub fn subkey_list_offset(&self) -> Option<u32> {
+        (self.subkey_count != 0 && self.subkey_list != CELL_NIL).then_some(self.subkey_list)
+    }
+
     /// Offset of the key's security (`sk`) cell, if any (not parsed).
     pub fn security_offset(&self) -> Option<u32> {
         (self.security != CELL_NIL).then_some(self.security)
@@ -177,8 +189,37 @@ impl Key {
         Ok(out)
     }
 
+    /// The chain a child of this key is reached through.
+    fn child_chain(&self) -> Arc<Vec<(u32, u32)>> {
+        let mut chain = Vec::with_capacity(self.ancestors.len() + 1);
+        chain.extend_from_slice(&self.ancestors);
+        chain.push((self.offset, self.subkey_list));
+        Arc::new(chain)
+    }
+
+    /// Refuses `child` when its subkey list is one of the lists above it (this key's or an
+    /// ancestor's): the format gives each list to one key.
+    fn check_child_list(&self, child: &Key) -> Result<()> {
+        if child.subkey_count == 0 || child.subkey_list == CELL_NIL {
+            return Ok(());
+        }
+        let above = std::iter::once((self.offset, self.subkey_list, self.subkey_count))
+            .chain(self.ancestors.iter().map(|&(o, l)| (o, l, 1)));
+        for (owner, list, count) in above {
+            if count != 0 && list == child.subkey_list {
+                return Err(RegistryError::Aliased {
+                    structure: "subkey list",
+                    offset: BASE_BLOCK_LEN + u64::from(list),
+                    what: "also the subkey list of the key node above it at",
+                    first: BASE_BLOCK_LEN + u64::from(owner),
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn child(&self, offset: u32) -> Result<Key> {
-        if offset == self.offset || self.ancestors.contains(&offset) {
+        if offset == self.offset || self.ancestors.iter().any(|&(o, _)| o == offset) {
             return Err(RegistryError::LoopDetected {
                 structure: "key node (nk)",
                 offset: BASE_BLOCK_LEN + u64::from(offset),
@@ -193,10 +234,9 @@ impl Key {
                 limit: MAX_KEY_DEPTH as u64,
             });
         }
-        let mut chain = Vec::with_capacity(self.ancestors.len() + 1);
-        chain.extend_from_slice(&self.ancestors);
-        chain.push(self.offset);
-        Key::read(&self.hive, offset, Arc::new(chain))
+        let key = Key::read(&self.hive, offset, self.child_chain())?;
+        self.check_child_list(&key)?;
+        Ok(key)
     }
 
     /// All subkeys, in list order (sorted by uppercase name in a well-formed hive).
@@ -205,10 +245,7 @@ impl Key {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
-        let mut chain = Vec::with_capacity(self.ancestors.len() + 1);
-        chain.extend_from_slice(&self.ancestors);
-        chain.push(self.offset);
-        let chain = Arc::new(chain);
+        let chain = self.child_chain();
         if self.ancestors.len() >= MAX_KEY_DEPTH {
             return Err(RegistryError::TooLarge {
                 structure: "key node (nk)",
@@ -219,15 +256,40 @@ impl Key {
             });
         }
         let mut seen = HashSet::with_capacity(entries.len());
+        // Subkey list -> the sibling that owns it: two siblings never share one.
+        let mut lists = std::collections::HashMap::new();
+        let mut value_lists = std::collections::HashMap::new();
         let mut keys = Vec::with_capacity(entries.len());
         for (off, _) in entries {
-            if off == self.offset || chain.contains(&off) || !seen.insert(off) {
+            if off == self.offset || chain.iter().any(|&(o, _)| o == off) || !seen.insert(off) {
                 return Err(RegistryError::LoopDetected {
                     structure: "subkey list entry",
                     offset: BASE_BLOCK_LEN + u64::from(off),
                 });
             }
-            keys.push(Key::read(&self.hive, off, Arc::clone(&chain))?);
+            let key = Key::read(&self.hive, off, Arc::clone(&chain))?;
+            self.check_child_list(&key)?;
+            if key.subkey_count != 0 && key.subkey_list != CELL_NIL {
+                if let Some(first) = lists.insert(key.subkey_list, off) {
+                    return Err(RegistryError::Aliased {
+                        structure: "subkey list",
+                        offset: BASE_BLOCK_LEN + u64::from(key.subkey_list),
+                        what: "subkey list of two sibling keys; the other key node is at",
+                        first: BASE_BLOCK_LEN + u64::from(first),
+                    });
+                }
+            }
+            if key.value_count != 0 && key.value_list != CELL_NIL {
+                if let Some(first) = value_lists.insert(key.value_list, off) {
+                    return Err(RegistryError::Aliased {
+                        structure: "value list",
+                        offset: BASE_BLOCK_LEN + u64::from(key.value_list),
+                        what: "value list of two sibling keys; the other key node is at",
+                        first: BASE_BLOCK_LEN + u64::from(first),
+                    });
+                }
+            }
+            keys.push(key);
         }
         Ok(keys)
     }
@@ -240,11 +302,13 @@ impl Key {
     /// Otherwise every entry is read and compared by name.
     pub fn subkey(&self, name: &str) -> Result<Option<Key>> {
         let entries = self.subkey_entries()?;
-        let (likely, rest): (Vec<_>, Vec<_>) = entries
-            .into_iter()
-            .filter(|(_, h)| !hint_excludes(*h, name))
-            .partition(|(_, h)| hint_matches(*h, name));
-        for (off, _) in likely.into_iter().chain(rest) {
+        // Two passes over the entries (no copies): hint matches first, then the entries whose
+        // hint neither matches nor rules the name out.
+        let likely = entries.iter().filter(|(_, h)| hint_matches(*h, name));
+        let rest = entries
+            .iter()
+            .filter(|(_, h)| !hint_matches(*h, name) && !hint_excludes(*h, name));
+        for &(off, _) in likely.chain(rest) {
             let key = self.child(off)?;
             if names_equal(key.name(), name) {
                 return Ok(Some(key));
@@ -280,9 +344,23 @@ impl Key {
             });
         }
         let f = self.hive.fields(&d, self.value_list, S);
-        Ok((0..self.value_count as usize)
+        let offsets: Vec<u32> = (0..self.value_count as usize)
             .map(|i| f.le_u32(i * 4))
-            .collect::<Result<_, _>>()?)
+            .collect::<Result<_, _>>()?;
+        // A value belongs to one key once: a list naming a value twice is refused (by a sorted
+        // copy, O(n log n), 4 bytes an entry).
+        let mut sorted = offsets.clone();
+        sorted.sort_unstable();
+        if let Some(w) = sorted.windows(2).find(|w| w.first() == w.get(1)) {
+            let vk = w.first().copied().unwrap_or_default();
+            return Err(RegistryError::Aliased {
+                structure: "key value (vk)",
+                offset: BASE_BLOCK_LEN + u64::from(vk),
+                what: "value named twice by the value list at",
+                first: file_off,
+            });
+        }
+        Ok(offsets)
     }
 
     /// All values, in list order.

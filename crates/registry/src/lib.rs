@@ -6,7 +6,9 @@
 //! Hives are read cell by cell through the positional-read trait [`ReadAt`]: asking five values
 //! of a 120 MB hive reads kilobytes. A dirty hive's `.LOG1`/`.LOG2` (new `HvLE` format, Marvin32
 //! hashed, dual logging) or old-format `.LOG` (`DIRT` vector) are replayed into an in-memory
-//! overlay, never into a file. Every size, count and walk is bounded by a named constant, and
+//! overlay, never into a file. Every size, count and walk is bounded by a named budget (a
+//! constant, or proportional to the bytes read: see [`hive`] § Budgets), aliasing the format
+//! forbids is refused with both offsets named, and
 //! hostile bytes give an error naming the structure and its hive offset, never a panic.
 //! The format follows msuhanov's "Windows registry file format specification".
 //!
@@ -60,7 +62,7 @@ pub use control_set::{
     current_control_set, resolve_current_control_set, ControlSet, ControlSetSource,
 };
 pub use error::{RegistryError, Result};
-pub use hive::{Hive, HiveLogs, HiveOptions, HiveStatus, RecoveredHive};
+pub use hive::{ByteBudget, Hive, HiveLogs, HiveOptions, HiveStatus, HiveWork, RecoveredHive};
 pub use key::Key;
 pub use log_replay::{LogFormat, LogSlot};
 pub use lsa::{LsaSecret, LsaSecrets, SecretKind};

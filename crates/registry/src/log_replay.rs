@@ -4,6 +4,7 @@
 //! sectors). Nothing is ever written to a source.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use vhdlint_container::bytes::{Fields, OutOfRange};
 use vhdlint_container::{Diagnostic, ReadAt, ReadError};
@@ -12,7 +13,7 @@ use crate::base_block::{
     HiveBaseBlock, BASE_BLOCK_LEN, FILE_TYPE_LOG_NEW, FILE_TYPE_LOG_OLD, FILE_TYPE_LOG_VERY_OLD,
     HBIN_ALIGNMENT, LOG_BASE_BLOCK_LEN,
 };
-use crate::hive::{HiveLogs, CACHE_PAGE};
+use crate::hive::{ByteBudget, HiveLogs, CACHE_PAGE};
 use crate::marvin::{marvin32, REGISTRY_SEED};
 use crate::RegistryError;
 
@@ -53,8 +54,13 @@ pub(crate) enum LogError {
     /// A replayed page's hive offset overflows.
     #[error("page offset overflows")]
     PageOffsetOverflow,
-    /// The overlay would pass [`MAX_OVERLAY_BYTES`].
-    #[error("replayed pages exceed the {MAX_OVERLAY_BYTES:#x}-byte overlay limit")]
+    /// The overlay would pass [`MAX_OVERLAY_BYTES`], [`OVERLAY_PER_LOG_BYTE`] × the log bytes
+    /// read, or the byte budget it shares with the other hives of a check.
+    #[error(
+        "replayed pages exceed the overlay budget ({MAX_OVERLAY_BYTES:#x} bytes, \
+         {OVERLAY_PER_LOG_BYTE} overlay bytes per log byte read, or the budget shared by the \
+         hives of this check)"
+    )]
     OverlayFull,
     /// Reading the primary's page under a replayed one failed.
     #[error("reading the primary page at {start:#x}: {source}")]
@@ -67,8 +73,15 @@ pub(crate) enum LogError {
 pub const MAX_LOG_SIZE: u64 = 256 << 20;
 
 /// Most bytes the overlay of replayed pages may hold (it holds whole 4096-byte pages, each
-/// filled from a log): bounded like a log.
+/// filled from a log): bounded like a log. The default of a hive's own overlay budget
+/// ([`crate::hive::ByteBudget`]); the hives of one check share a smaller one.
 pub const MAX_OVERLAY_BYTES: u64 = 256 << 20;
+/// Overlay bytes one byte of log may cost: a 512-byte old-format sector fills a 4096-byte page
+/// (8); new-format dirty pages are whole pages (1). A log of one-byte dirty pages at distinct
+/// offsets, each growing the overlay by a page, stops at this ratio.
+pub const OVERLAY_PER_LOG_BYTE: u64 = 8;
+/// Overlay bytes allowed on top of [`OVERLAY_PER_LOG_BYTE`] × log bytes read.
+pub const OVERLAY_SLACK: u64 = 64 << 10;
 
 /// Header of a new-format log entry (spec §Log entries): signature … hash-2, 40 bytes.
 const ENTRY_HEADER: u64 = 40;
@@ -123,9 +136,43 @@ pub(crate) struct Overlay {
     pages: BTreeMap<u64, Vec<u8>>,
     bytes: u64,
     end: u64,
+    /// Log bytes the replay read (entries, sectors): the overlay grows at most
+    /// [`OVERLAY_PER_LOG_BYTE`] times that.
+    log_bytes: u64,
+    /// Where `bytes` are charged (released on drop).
+    budget: Option<Arc<ByteBudget>>,
+}
+
+impl Drop for Overlay {
+    fn drop(&mut self) {
+        if let Some(b) = &self.budget {
+            b.release(self.bytes);
+        }
+    }
 }
 
 impl Overlay {
+    /// An empty overlay charged to `budget`.
+    pub(crate) fn with_budget(budget: Arc<ByteBudget>) -> Overlay {
+        Overlay {
+            pages: BTreeMap::new(),
+            bytes: 0,
+            end: 0,
+            log_bytes: 0,
+            budget: Some(budget),
+        }
+    }
+
+    /// Bytes held.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Counts `n` bytes read from a log (what the overlay may grow by).
+    fn read_log(&mut self, n: u64) {
+        self.log_bytes = self.log_bytes.saturating_add(n);
+    }
+
     pub(crate) fn get(&self, page: u64) -> Option<&[u8]> {
         self.pages.get(&page).map(Vec::as_slice)
     }
@@ -145,8 +192,17 @@ impl Overlay {
             let in_page = (pos % CACHE_PAGE) as usize;
             let n = (data.len() - done).min(CACHE_PAGE as usize - in_page);
             if !self.pages.contains_key(&page) {
-                if self.bytes + CACHE_PAGE > MAX_OVERLAY_BYTES {
+                let ratio_cap = self
+                    .log_bytes
+                    .saturating_mul(OVERLAY_PER_LOG_BYTE)
+                    .saturating_add(OVERLAY_SLACK);
+                if self.bytes + CACHE_PAGE > MAX_OVERLAY_BYTES.min(ratio_cap) {
                     return Err(LogError::OverlayFull);
+                }
+                if let Some(b) = &self.budget {
+                    if !b.charge(CACHE_PAGE) {
+                        return Err(LogError::OverlayFull);
+                    }
                 }
                 let start = page * CACHE_PAGE;
                 let avail = primary.len().saturating_sub(start).min(CACHE_PAGE) as usize;
@@ -267,11 +323,19 @@ fn open_old(slot: LogSlot, src: &dyn ReadAt) -> Result<OldLog<'_>, LogError> {
 /// Replays the logs of the dirty hive whose base block is `bb`, choosing format and order as
 /// Windows does (yarp's `recover_auto`): prefer new-format dual logging, then a single new log,
 /// then old format (the most recently written).
-pub(crate) fn replay(primary: &dyn ReadAt, bb: &HiveBaseBlock, logs: &HiveLogs) -> ReplayOutcome {
+pub(crate) fn replay(
+    primary: &dyn ReadAt,
+    bb: &HiveBaseBlock,
+    logs: &HiveLogs,
+    budget: Arc<ByteBudget>,
+) -> ReplayOutcome {
     let mut r = Replayer {
         primary,
         bb,
-        out: ReplayOutcome::default(),
+        out: ReplayOutcome {
+            overlay: Overlay::with_budget(budget),
+            ..ReplayOutcome::default()
+        },
     };
     let slots: Vec<(LogSlot, &dyn ReadAt)> = [
         (LogSlot::Log, logs.log.as_deref()),
@@ -456,6 +520,7 @@ impl Replayer<'_> {
             if log.src.read_at(pos, &mut entry).is_err() {
                 break;
             }
+            self.out.overlay.read_log(size);
             let hash1 = marvin32(
                 entry.get(ENTRY_HEADER as usize..).unwrap_or(&[]),
                 REGISTRY_SEED,
@@ -574,6 +639,7 @@ impl Replayer<'_> {
                     ));
                     return;
                 }
+                self.out.overlay.read_log(SECTOR);
                 if let Err(msg) =
                     self.out
                         .overlay

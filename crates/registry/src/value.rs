@@ -1,4 +1,8 @@
 //! Values (`vk`), their data cells and big data (`db`) (spec §Key value, §Big data).
+//!
+//! Budgets: [`MAX_VALUE_DATA`], [`MAX_BIG_DATA_SEGMENTS`] and the hive's cell-byte work budget.
+//! Aliasing: a big-data segment list naming one segment twice is refused
+//! ([`RegistryError::Aliased`]), so a value's data is at most the distinct bytes it stands on.
 
 use std::sync::Arc;
 
@@ -246,7 +250,9 @@ impl Value {
         }
         let sf = self.hive.fields(&segs, list, "big data segment list");
         let mut out = Vec::new();
-        out.try_reserve_exact(size as usize)
+        // Reserved up to 1 MiB ahead, then grown by the segments actually read: a value's
+        // buffer is proportional to distinct segment bytes read, never to what `size` claims.
+        out.try_reserve_exact(size.min(1 << 20) as usize)
             .map_err(|_| RegistryError::TooLarge {
                 structure: S,
                 offset: db_off,
@@ -254,8 +260,17 @@ impl Value {
                 actual: size,
                 limit: MAX_VALUE_DATA,
             })?;
+        let mut seen = std::collections::HashSet::with_capacity(needed_segments as usize);
         for i in 0..needed_segments as usize {
             let seg = sf.le_u32(i * 4)?;
+            if !seen.insert(seg) {
+                return Err(RegistryError::Aliased {
+                    structure: "big data segment",
+                    offset: BASE_BLOCK_LEN + u64::from(seg),
+                    what: "segment named twice by the segment list at",
+                    first: list_off,
+                });
+            }
             let data = self.hive.cell(seg, "big data segment")?;
             let want = (size - out.len() as u64).min(BIG_DATA_SEGMENT) as usize;
             let part = data.get(..want).ok_or(RegistryError::Truncated {

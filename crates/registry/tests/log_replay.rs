@@ -300,7 +300,7 @@ fn replay_off_reads_the_stale_primary() {
         corpus(&format!("{dir}/NewDirtyHive.LOG1.xz")).unwrap(),
         corpus(&format!("{dir}/NewDirtyHive.LOG2.xz")).unwrap(),
     );
-    let hive = Hive::open(src, logs, HiveOptions { replay_logs: false }).unwrap();
+    let hive = Hive::open(src, logs, HiveOptions::replay(false)).unwrap();
     assert!(!hive.status().logs_replayed);
     assert!(hive
         .status()

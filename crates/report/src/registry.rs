@@ -1,6 +1,13 @@
 //! JSON and text for `reg`: one key, its subkeys and its values.
+//!
+//! [`write_key_json`] and [`write_key_text`] stream: each value's data is read, written and
+//! dropped before the next, and hex is written through a fixed buffer, so a key of many or large
+//! values never costs a whole document in memory. The bytes are those of [`key_json`] printed
+//! with `serde_json::to_writer_pretty` and of [`key_text`] (the JSON fields are a public
+//! contract).
 
 use std::fmt::Write as _;
+use std::io;
 
 use serde::Serialize;
 use vhdlint_registry::{Hive, Key, RegistryError, ValueData};
@@ -70,9 +77,30 @@ pub fn type_name(t: u32) -> String {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Lower-case hex of `bytes`, written through a fixed 8 KiB buffer.
+fn hex_into(out: &mut dyn io::Write, bytes: &[u8]) -> io::Result<()> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 8192];
+    for chunk in bytes.chunks(buf.len() / 2) {
+        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
+            if let [hi, lo] = pair {
+                *hi = DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+                *lo = DIGITS.get(usize::from(b & 15)).copied().unwrap_or(b'0');
+            }
+        }
+        out.write_all(buf.get(..chunk.len() * 2).unwrap_or(&[]))?;
+    }
+    Ok(())
 }
+
+fn hex(bytes: &[u8]) -> String {
+    let mut v = Vec::with_capacity(bytes.len() * 2);
+    let _ = hex_into(&mut v, bytes);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// Stands for a value's bytes as hex in a rendered value, until the bytes are written.
+const HEX_MARK: &str = "\u{1}vhdlint-hex\u{1}";
 
 fn data_json(d: &ValueData) -> serde_json::Value {
     use serde_json::Value as J;
@@ -87,38 +115,185 @@ fn data_json(d: &ValueData) -> serde_json::Value {
     }
 }
 
-/// One value as JSON: never fails, so an undecodable value hides neither its key nor siblings.
-fn value_json(v: &vhdlint_registry::Value) -> ValueJson {
-    let (data, raw, problem) = match v.raw_data() {
-        Err(e) => (serde_json::Value::Null, None, Some(e.to_string())),
-        Ok(bytes) => {
-            let raw = hex(&bytes);
-            match vhdlint_registry::value::decode(v.value_type(), bytes, 0) {
-                Ok(ValueData::Malformed {
-                    value_type,
-                    bytes,
-                    needed,
-                }) => (
-                    serde_json::Value::Null,
-                    Some(raw),
-                    Some(format!(
-                        "malformed: {} needs {needed} bytes, has {}",
-                        type_name(value_type),
-                        bytes.len()
-                    )),
-                ),
-                Ok(d) => (data_json(&d), Some(raw), None),
-                Err(e) => (serde_json::Value::Null, Some(raw), Some(e.to_string())),
+/// One value as JSON with [`HEX_MARK`] where its bytes go as hex (`data` of binary types,
+/// `raw`), and the bytes; never fails, so an undecodable value hides neither its key nor
+/// siblings.
+fn value_parts(v: &vhdlint_registry::Value) -> (ValueJson, Option<Vec<u8>>) {
+    let mark = || serde_json::Value::String(HEX_MARK.into());
+    let (data, raw, problem, bytes) = match v.raw_data() {
+        Err(e) => (serde_json::Value::Null, None, Some(e.to_string()), None),
+        Ok(bytes) => match vhdlint_registry::value::decode(v.value_type(), bytes.clone(), 0) {
+            Ok(ValueData::Malformed {
+                value_type, needed, ..
+            }) => (
+                serde_json::Value::Null,
+                Some(HEX_MARK.to_string()),
+                Some(format!(
+                    "malformed: {} needs {needed} bytes, has {}",
+                    type_name(value_type),
+                    bytes.len()
+                )),
+                Some(bytes),
+            ),
+            Ok(ValueData::None(_) | ValueData::Binary(_) | ValueData::Other { .. }) => {
+                (mark(), Some(HEX_MARK.to_string()), None, Some(bytes))
             }
-        }
+            Ok(d) => (data_json(&d), Some(HEX_MARK.to_string()), None, Some(bytes)),
+            Err(e) => (
+                serde_json::Value::Null,
+                Some(HEX_MARK.to_string()),
+                Some(e.to_string()),
+                Some(bytes),
+            ),
+        },
     };
-    ValueJson {
-        name: v.name().to_string(),
-        value_type: type_name(v.value_type()),
-        data,
-        raw,
-        problem,
+    (
+        ValueJson {
+            name: v.name().to_string(),
+            value_type: type_name(v.value_type()),
+            data,
+            raw,
+            problem,
+        },
+        bytes,
+    )
+}
+
+/// One value as JSON, its hex in full.
+fn value_json(v: &vhdlint_registry::Value) -> ValueJson {
+    let (mut j, bytes) = value_parts(v);
+    let h = bytes.as_deref().map(hex).unwrap_or_default();
+    if j.data.as_str() == Some(HEX_MARK) {
+        j.data = serde_json::Value::String(h.clone());
     }
+    if j.raw.as_deref() == Some(HEX_MARK) {
+        j.raw = Some(h);
+    }
+    j
+}
+
+/// Why `write_key_json` / `write_key_text` stopped.
+#[derive(Debug)]
+pub enum KeyWriteError {
+    /// Reading the key (its subkeys or value list) failed: nothing was written.
+    Registry(RegistryError),
+    /// Writing failed.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for KeyWriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyWriteError::Registry(e) => e.fmt(f),
+            KeyWriteError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for KeyWriteError {}
+
+impl From<io::Error> for KeyWriteError {
+    fn from(e: io::Error) -> Self {
+        KeyWriteError::Io(e)
+    }
+}
+
+impl From<serde_json::Error> for KeyWriteError {
+    fn from(e: serde_json::Error) -> Self {
+        KeyWriteError::Io(e.into())
+    }
+}
+
+/// The document without its values (read before anything is written), and the values.
+fn key_head(
+    hive: &Hive,
+    key: &Key,
+    key_path: &str,
+    hive_source: &str,
+) -> Result<(KeyJson, Vec<vhdlint_registry::Value>), KeyWriteError> {
+    let subkeys = key
+        .subkeys()
+        .map_err(KeyWriteError::Registry)?
+        .iter()
+        .map(|k| k.name().to_string())
+        .collect();
+    let values = key.values().map_err(KeyWriteError::Registry)?;
+    Ok((
+        KeyJson {
+            schema_version: SCHEMA_VERSION,
+            key: key_path.to_string(),
+            hive: hive_source.to_string(),
+            dirty: hive.status().dirty,
+            logs_replayed: hive.status().logs_replayed,
+            last_written: filetime_to_iso(key.last_written()),
+            subkeys,
+            values: Vec::new(),
+        },
+        values,
+    ))
+}
+
+/// Writes `key` as the pretty JSON of [`key_json`] (no final newline), one value at a time.
+pub fn write_key_json(
+    out: &mut dyn io::Write,
+    hive: &Hive,
+    key: &Key,
+    key_path: &str,
+    hive_source: &str,
+) -> Result<(), KeyWriteError> {
+    let (head, values) = key_head(hive, key, key_path, hive_source)?;
+    let head = serde_json::to_string_pretty(&head)?;
+    let Some(prefix) = head.strip_suffix("[]\n}").filter(|_| !values.is_empty()) else {
+        out.write_all(head.as_bytes())?;
+        return Ok(());
+    };
+    out.write_all(prefix.as_bytes())?;
+    out.write_all(b"[\n")?;
+    let mark = serde_json::to_string(HEX_MARK)?;
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",\n")?;
+        }
+        let (skeleton, bytes) = value_parts(v);
+        // A raw NUL never appears in serde_json's output (it escapes control characters), so
+        // it marks where the hex goes; a line break never appears inside a string, so only
+        // the fields themselves match.
+        let text = serde_json::to_string_pretty(&skeleton)?
+            .replace(&format!("\n  \"data\": {mark}"), "\n  \"data\": \"\0\"")
+            .replace(&format!("\n  \"raw\": {mark}"), "\n  \"raw\": \"\0\"");
+        let text = format!("    {}", text.replace('\n', "\n    "));
+        for (j, piece) in text.split('\0').enumerate() {
+            if j > 0 {
+                hex_into(out, bytes.as_deref().unwrap_or(&[]))?;
+            }
+            out.write_all(piece.as_bytes())?;
+        }
+    }
+    out.write_all(b"\n  ]\n}")?;
+    Ok(())
+}
+
+/// Writes `key` as [`key_text`] does, one value at a time.
+pub fn write_key_text(
+    out: &mut dyn io::Write,
+    hive: &Hive,
+    key: &Key,
+    key_path: &str,
+    hive_source: &str,
+) -> Result<(), KeyWriteError> {
+    let (head, values) = key_head(hive, key, key_path, hive_source)?;
+    out.write_all(text_head(&head, values.len()).as_bytes())?;
+    let width = values
+        .iter()
+        .map(|v| display_name(v.name()).len())
+        .max()
+        .unwrap_or(0);
+    for v in &values {
+        let (j, bytes) = value_parts(v);
+        let raw = bytes.as_deref().map(bytes_text);
+        out.write_all(value_line(&j, raw, width).as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Reads `key`'s subkeys and values into a document.
@@ -148,6 +323,21 @@ pub fn key_json(
 
 /// `reg` as text: a header, the subkeys, then `name  TYPE  data` lines.
 pub fn key_text(doc: &KeyJson) -> String {
+    let mut out = text_head(doc, doc.values.len());
+    let width = doc
+        .values
+        .iter()
+        .map(|v| display_name(&v.name).len())
+        .max()
+        .unwrap_or(0);
+    for v in &doc.values {
+        out.push_str(&value_line(v, v.raw.as_deref().map(hex_bytes_text), width));
+    }
+    out
+}
+
+/// The header and subkeys of the text, with the value count.
+fn text_head(doc: &KeyJson, values: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "key: {}", doc.key);
     let _ = writeln!(
@@ -164,38 +354,44 @@ pub fn key_text(doc: &KeyJson) -> String {
     for s in &doc.subkeys {
         let _ = writeln!(out, "  {s}\\");
     }
-    let _ = writeln!(out, "values: {}", doc.values.len());
-    let width = doc
-        .values
-        .iter()
-        .map(|v| display_name(&v.name).len())
-        .max()
-        .unwrap_or(0);
-    for v in &doc.values {
-        let stringy = v.value_type.contains("SZ") || v.value_type == "REG_LINK";
-        let data = match &v.data {
-            _ if v.problem.is_some() => format!(
-                "({}) raw: {}",
-                v.problem.as_deref().unwrap_or_default(),
-                v.raw.as_deref().map_or("-".into(), hex_bytes_text)
-            ),
-            serde_json::Value::String(s) if stringy => format!("{s:?}"),
-            // REG_BINARY, REG_NONE, resource lists, unknown types: the bytes, as hex.
-            serde_json::Value::String(_) => v.raw.as_deref().map_or("-".into(), hex_bytes_text),
-            serde_json::Value::Number(n) => match n.as_u64() {
-                Some(u) => format!("{u} ({u:#x})"),
-                None => n.to_string(),
-            },
-            other => other.to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "  {:width$}  {:<20} {data}",
-            display_name(&v.name),
-            v.value_type
-        );
-    }
+    let _ = writeln!(out, "values: {values}");
     out
+}
+
+/// One value's text line; `raw` is its bytes as text ([`hex_bytes_text`]).
+fn value_line(v: &ValueJson, raw: Option<String>, width: usize) -> String {
+    let stringy = v.value_type.contains("SZ") || v.value_type == "REG_LINK";
+    let raw = || raw.clone().unwrap_or_else(|| "-".into());
+    let data = match &v.data {
+        _ if v.problem.is_some() => format!(
+            "({}) raw: {}",
+            v.problem.as_deref().unwrap_or_default(),
+            raw()
+        ),
+        serde_json::Value::String(s) if stringy => format!("{s:?}"),
+        // REG_BINARY, REG_NONE, resource lists, unknown types: the bytes, as hex.
+        serde_json::Value::String(_) => raw(),
+        serde_json::Value::Number(n) => match n.as_u64() {
+            Some(u) => format!("{u} ({u:#x})"),
+            None => n.to_string(),
+        },
+        other => other.to_string(),
+    };
+    format!(
+        "  {:width$}  {:<20} {data}\n",
+        display_name(&v.name),
+        v.value_type
+    )
+}
+
+/// `bytes` as [`hex_bytes_text`] shows their hex, without building the whole hex.
+fn bytes_text(bytes: &[u8]) -> String {
+    let shown = bytes.get(..bytes.len().min(TEXT_MAX_BYTES)).unwrap_or(&[]);
+    let mut text = hex_bytes_text(&hex(shown));
+    if bytes.len() > TEXT_MAX_BYTES {
+        let _ = write!(text, " … ({} bytes)", bytes.len());
+    }
+    text
 }
 
 /// Most bytes `reg` prints as text per value (the JSON has them all).

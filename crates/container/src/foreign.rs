@@ -317,13 +317,14 @@ fn recognise_head(h: &[u8], file_len: u64) -> Option<Recognised> {
         }
         _ => {}
     }
-    if f.le_u32(0x40).ok()? == 0xbeda_107f {
+    if f.le_u32(0x40).ok() == Some(0xbeda_107f) {
         let size = f.le_u64(0x170).ok()?;
         let detail = (f.le_u32(0x44).ok()? == 0x0001_0001)
             .then(|| format!("virtual size {}", size_text(size)));
         return found(ForeignFormat::Vdi, 0x40, detail);
     }
-    let magic16: [u8; 16] = f.array(0).ok()?;
+    // Shorter files compare as zero-padded: no signature below is all zeros.
+    let magic16: [u8; 16] = f.array(0).unwrap_or([0; 16]);
     if &magic16 == b"WithoutFreeSpace" || &magic16 == b"WithouFreSpacExt" {
         let sectors = f.le_u64(36).ok()?;
         return found(
@@ -335,7 +336,7 @@ fn recognise_head(h: &[u8], file_len: u64) -> Option<Recognised> {
             )),
         );
     }
-    let magic8: [u8; 8] = f.array(0).ok()?;
+    let magic8: [u8; 8] = f.array(0).unwrap_or([0; 8]);
     if &magic8 == b"MSWIM\0\0\0" {
         const LZMS: u32 = 0x0008_0000;
         const SOLID_VERSION: u32 = 0x0000_0e00;
@@ -349,7 +350,7 @@ fn recognise_head(h: &[u8], file_len: u64) -> Option<Recognised> {
         let plural = if images == 1 { "" } else { "s" };
         return found(format, 0, Some(format!("{images} image{plural}")));
     }
-    let magic6: [u8; 6] = f.array(0).ok()?;
+    let magic6: [u8; 6] = f.array(0).unwrap_or([0; 6]);
     if &magic6 == b"\xfd7zXZ\0" {
         return found(ForeignFormat::Xz, 0, None);
     }

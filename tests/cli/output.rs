@@ -235,3 +235,23 @@ fn findings_come_most_severe_first_then_by_rule_id() {
     }
     assert!(mixed, "some fixture has findings of two severities");
 }
+
+#[test]
+fn one_vocabulary_new_names_beside_the_deprecated_ones() {
+    // `rules --format json`: `errorCode` as findings say, `graphCode` kept with the same value.
+    let rules: Value =
+        serde_json::from_slice(&vhdlint(&["rules", "--format", "json"]).stdout).unwrap();
+    let mut coded = 0;
+    for r in rules.as_array().unwrap() {
+        if r.get("levels").is_some() {
+            assert_eq!(r["errorCode"], r["graphCode"], "{}", r["id"]);
+            coded += usize::from(!r["errorCode"].is_null());
+        }
+    }
+    assert!(coded > 0, "some rules have a Graph code");
+    // `inspect --format json`: `image` as check and ls say, `path` kept.
+    let img = image("gold");
+    let doc = crate::inspect_json(std::path::Path::new(&img));
+    assert_eq!(doc["image"], img.as_str());
+    assert_eq!(doc["path"], img.as_str());
+}

@@ -255,3 +255,19 @@ fn one_vocabulary_new_names_beside_the_deprecated_ones() {
     assert_eq!(doc["image"], img.as_str());
     assert_eq!(doc["path"], img.as_str());
 }
+
+#[test]
+fn reg_on_an_image_without_the_hive_or_without_a_key_is_a_usage_error_naming_the_image() {
+    let img = image("gold");
+    let no_sam = vhdlint(&["reg", &img, "HKLM\\SAM"]);
+    assert_eq!(no_sam.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&no_sam.stderr);
+    assert!(
+        err.contains(&img) && err.contains("SAM") && err.contains("not found"),
+        "{err}"
+    );
+    let no_key = vhdlint(&["reg", &img]);
+    assert_eq!(no_key.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&no_key.stderr);
+    assert!(err.contains(&img) && err.contains("needs a KEY"), "{err}");
+}

@@ -181,6 +181,7 @@ pub fn inspect(path: &Path) -> Result<Inspected, ContainerError> {
         doc: InspectJson {
             schema_version: SCHEMA_VERSION,
             path: path.display().to_string(),
+            image: path.display().to_string(),
             container,
             partitions,
             bcd,

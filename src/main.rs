@@ -6,6 +6,7 @@
 
 mod check;
 mod files;
+mod output;
 mod reg;
 
 use std::io::Write;
@@ -43,14 +44,17 @@ enum Command {
     /// every image passes (warnings allowed unless --strict), 1 when one fails.
     Check {
         /// The images (VHD, VHDX or raw), checked in parallel.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "files_from")]
         images: Vec<PathBuf>,
+        /// Also check the images listed in FILE, one path per line (`-`: stdin; blank lines
+        /// and `#` comments skipped).
+        #[arg(long, value_name = "FILE")]
+        files_from: Option<PathBuf>,
         /// The service the images are for.
         #[arg(long, value_enum, default_value_t = ProfileArg::Windows365)]
         profile: ProfileArg,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = check::CheckFormat::Text)]
-        format: check::CheckFormat,
+        #[command(flatten)]
+        output: output::OutputArgs,
         /// Judge end of servicing at this date (YYYY-MM-DD) instead of today.
         #[arg(long)]
         as_of: Option<String>,
@@ -243,24 +247,33 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Check {
-            images,
+            mut images,
+            files_from,
             profile,
-            format,
+            output,
             as_of,
             max_os_disk_gb,
             strict,
             no_logs,
             stats,
-        } => check::check(check::CheckArgs {
-            images,
-            profile: profile.into(),
-            as_of,
-            max_os_disk_gb,
-            strict,
-            no_logs,
-            format,
-            stats,
-        }),
+        } => {
+            if let Some(list) = files_from {
+                images.extend(output::files_from(&list)?);
+            }
+            if images.is_empty() {
+                anyhow::bail!("check: no images (the --files-from list is empty)");
+            }
+            check::check(check::CheckArgs {
+                images,
+                profile: profile.into(),
+                as_of,
+                max_os_disk_gb,
+                strict,
+                no_logs,
+                output,
+                stats,
+            })
+        }
         Command::Rules { format } => rules(format),
         Command::Inspect {
             image,

@@ -34,9 +34,19 @@ pub(crate) fn reg(target: &Path, key: &str, no_logs: bool, json: bool) -> anyhow
             format!("\\{path}"),
         )
     } else {
+        if key.is_empty() {
+            anyhow::bail!(
+                "{}: an image needs a KEY (e.g. HKLM\\SYSTEM\\Select); see vhdlint reg --help",
+                target.display()
+            );
+        }
         let (name, rest) = split_registry_path(key).map_err(|e| anyhow::anyhow!(e))?;
         let image = open_image(target)?;
         let (hive, location) = open_image_hive(&image, &name, opts).map_err(|e| match e {
+            // A hive the image does not hold is a missing path: exit 2, naming the image.
+            ImageHiveError::File(HiveFileError::Fs(
+                f @ vhdlint_filesystems::FsError::NotFound { .. },
+            )) => anyhow::anyhow!("{}: hive {}: {f}", target.display(), key_prefix(key)),
             ImageHiveError::File(f) => hive_file_error(f),
             other => ImageFailure(format!("{}: {other}", target.display())).into(),
         })?;

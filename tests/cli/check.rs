@@ -166,7 +166,14 @@ fn error_codes_are_graph_spellings_and_profiles_change_severity() {
         ng["cloudPcDeviceImage"]["errorCode"],
         "sourceImageNotGeneralized"
     );
-    let finding = &ng["findings"].as_array().unwrap()[1];
+    let finding = ng["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "VL0401")
+        .unwrap();
+    // Most severe first: the error comes before the warnings.
+    assert_eq!(ng["findings"][0]["rule"], "VL0401");
     assert!(!finding["evidence"].as_array().unwrap().is_empty());
     assert!(finding["remediation"].as_str().unwrap().contains("sysprep"));
 

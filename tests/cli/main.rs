@@ -21,6 +21,7 @@ mod container;
 mod files;
 mod inputs;
 mod ntfs_corpus;
+mod output;
 mod registry;
 
 /// Runs the binary.

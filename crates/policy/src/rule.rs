@@ -260,12 +260,13 @@ impl fmt::Debug for Rule {
 }
 
 /// The `vhdlint rules --format json` shape (a public contract): `id`, `name`, `title`, `levels`,
-/// `graphCode`, `message`, `remediation`, `references`; audit rules give `severity` instead of
-/// `levels` and `graphCode`.
+/// `graphCode` (deprecated: the same value as `errorCode`, the findings' name), `errorCode`,
+/// `message`, `remediation`, `references`; audit rules give `severity` instead of `levels`,
+/// `graphCode` and `errorCode`.
 impl Serialize for Rule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Rule", 8)?;
+        let mut st = s.serialize_struct("Rule", 9)?;
         st.serialize_field("id", self.id.as_str())?;
         st.serialize_field("name", self.name)?;
         st.serialize_field("title", self.title)?;
@@ -273,6 +274,8 @@ impl Serialize for Rule {
             RuleKind::Check { levels, graph_code } => {
                 st.serialize_field("levels", &levels)?;
                 st.serialize_field("graphCode", &graph_code)?;
+                // The findings' name for the same code; `graphCode` is kept, deprecated.
+                st.serialize_field("errorCode", &graph_code)?;
             }
             RuleKind::Audit { severity } => st.serialize_field("severity", &severity)?,
         }

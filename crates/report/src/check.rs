@@ -6,6 +6,7 @@ use serde::Serialize;
 use vhdlint_facts::ImageFacts;
 use vhdlint_policy::{CloudPcDeviceImage, Date, Evaluation, Finding, Profile, Severity};
 
+use crate::batch::{paint, TextStyle, GREEN, RED, YELLOW};
 use crate::text::human;
 use crate::wire::SCHEMA_VERSION;
 
@@ -35,7 +36,10 @@ pub struct CheckJson {
     pub as_of: Date,
     /// True when the image passes (exit code 0).
     pub passed: bool,
-    /// The findings, in rule-id order.
+    /// `passed` or `failed` (an image that could not be opened is an entry with status
+    /// `error`, [`crate::batch::UnopenedJson`]).
+    pub status: &'static str,
+    /// The findings, most severe first, then in rule-id order.
     pub findings: Vec<Finding>,
     /// Every fact gathered, each with its evidence.
     pub facts: ImageFacts,
@@ -56,13 +60,21 @@ impl CheckJson {
         stats: Option<StatsJson>,
     ) -> Self {
         let graph = CloudPcDeviceImage::new(display_name, &facts, &evaluation);
+        let mut findings = evaluation.findings;
+        // Stable: a rule's findings keep their order.
+        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(b.rule)));
         CheckJson {
             schema_version: SCHEMA_VERSION,
             image: image.to_string(),
             profile: evaluation.profile,
             as_of: evaluation.as_of,
             passed: evaluation.passed,
-            findings: evaluation.findings,
+            status: if evaluation.passed {
+                "passed"
+            } else {
+                "failed"
+            },
+            findings,
             facts,
             cloud_pc_device_image: graph,
             stats,
@@ -81,15 +93,22 @@ fn severity_label(s: Severity) -> &'static str {
 /// The check as text for people: a summary line, each finding with its evidence and fix, and
 /// the Graph verdict.
 pub fn check_text(doc: &CheckJson) -> String {
+    check_text_styled(doc, TextStyle::default())
+}
+
+/// [`check_text`] coloured (`style.color`) or cut to the error findings (`style.quiet`).
+pub fn check_text_styled(doc: &CheckJson, style: TextStyle) -> String {
     let mut out = String::new();
     let g = &doc.cloud_pc_device_image;
+    let verdict = if doc.passed {
+        paint(style.color, GREEN, "PASS")
+    } else {
+        paint(style.color, RED, "FAIL")
+    };
     let _ = writeln!(
         out,
         "{}: {} (profile {}, as of {})",
-        doc.image,
-        if doc.passed { "PASS" } else { "FAIL" },
-        doc.profile,
-        doc.as_of
+        doc.image, verdict, doc.profile, doc.as_of
     );
     let os = match (
         &g.operating_system,
@@ -120,19 +139,24 @@ pub fn check_text(doc: &CheckJson) -> String {
         let _ = writeln!(out, "  no findings");
     }
     for f in &doc.findings {
+        if style.quiet && f.severity != Severity::Error {
+            continue;
+        }
         let code = f.error_code.map(|c| format!(" [{c}]")).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  {:<7} {} {}{code}: {}",
-            severity_label(f.severity),
-            f.rule,
-            f.name,
-            f.message
-        );
+        let label = format!("{:<7}", severity_label(f.severity));
+        let label = match f.severity {
+            Severity::Error => paint(style.color, RED, &label),
+            Severity::Warning => paint(style.color, YELLOW, &label),
+            Severity::Info => label,
+        };
+        let _ = writeln!(out, "  {label} {} {}{code}: {}", f.rule, f.name, f.message);
         for e in &f.evidence {
             let _ = writeln!(out, "          evidence: {e}");
         }
         let _ = writeln!(out, "          fix: {}", f.remediation);
+    }
+    if style.quiet {
+        return out;
     }
     let _ = writeln!(
         out,

@@ -5,6 +5,7 @@
 
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod check;
 pub mod ci;
 pub mod registry;

@@ -12,8 +12,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct InspectJson {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
-    /// The image as named on the command line.
+    /// The image as named on the command line (deprecated: the same as `image`).
     pub path: String,
+    /// The image as named on the command line (the name `check` and `ls` use).
+    pub image: String,
     /// The container, when it could be read.
     pub container: Option<ContainerJson>,
     /// The partition table, when it could be read.

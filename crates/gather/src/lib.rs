@@ -108,6 +108,7 @@ pub fn gather(image: &Image, opts: &GatherOptions) -> ImageFacts {
         boot,
         windows,
         problems,
+        audit: None,
     }
 }
 

@@ -121,6 +121,17 @@ fn value_json(v: &vhdlint_registry::Value) -> ValueJson {
     }
 }
 
+/// A value whose data is a secret: its name, type and stored length, never its bytes.
+fn redacted_json(v: &vhdlint_registry::Value) -> ValueJson {
+    ValueJson {
+        name: v.name().to_string(),
+        value_type: type_name(v.value_type()),
+        data: serde_json::Value::String(format!("<redacted: {} bytes>", v.data_size())),
+        raw: None,
+        problem: None,
+    }
+}
+
 /// Reads `key`'s subkeys and values into a document.
 pub fn key_json(
     hive: &Hive,
@@ -133,7 +144,23 @@ pub fn key_json(
         .iter()
         .map(|k| k.name().to_string())
         .collect();
-    let values = key.values()?.iter().map(value_json).collect();
+    // LSA secret values (`SECURITY\Policy\Secrets\<name>\CurrVal` …) are never printed,
+    // not even encrypted: their length and a redaction marker only.
+    let secret = key_path
+        .to_ascii_lowercase()
+        .replace('/', "\\")
+        .contains("policy\\secrets\\");
+    let values = key
+        .values()?
+        .iter()
+        .map(|v| {
+            if secret {
+                redacted_json(v)
+            } else {
+                value_json(v)
+            }
+        })
+        .collect();
     Ok(KeyJson {
         schema_version: SCHEMA_VERSION,
         key: key_path.to_string(),
@@ -181,7 +208,7 @@ pub fn key_text(doc: &KeyJson) -> String {
             ),
             serde_json::Value::String(s) if stringy => format!("{s:?}"),
             // REG_BINARY, REG_NONE, resource lists, unknown types: the bytes, as hex.
-            serde_json::Value::String(_) => v.raw.as_deref().map_or("-".into(), hex_bytes_text),
+            serde_json::Value::String(t) => v.raw.as_deref().map_or(t.clone(), hex_bytes_text),
             serde_json::Value::Number(n) => match n.as_u64() {
                 Some(u) => format!("{u} ({u:#x})"),
                 None => n.to_string(),

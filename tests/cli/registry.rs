@@ -334,6 +334,15 @@ fn zero_byte_dwords_of_sam_and_security_keep_their_keys() {
         );
         let v = value_obj(&doc, "");
         assert_eq!(v["type"], "REG_DWORD");
+        if key.contains("Secrets") {
+            // LSA secret keys: never the value, its length only (see the redaction test).
+            assert_eq!(
+                v["data"],
+                json!("<redacted: 0 bytes>"),
+                "{rel} {key}: {doc}"
+            );
+            continue;
+        }
         assert_eq!(v["data"], Value::Null);
         assert_eq!(v["raw"], "", "the bytes as stored: none");
         assert!(
@@ -432,4 +441,45 @@ fn binary_values_print_as_hex_bytes() {
         "data stays hex (unchanged contract)"
     );
     assert_eq!(binary["raw"], "0102030405");
+}
+
+/// LSA secrets are never printed, not even encrypted: `reg` shows their length and a marker,
+/// in text and JSON, and no byte of the stored value (the real DefaultPassword secret of the
+/// museum Windows 10 SECURITY hive, 92 bytes).
+#[test]
+fn lsa_secret_values_are_redacted_in_every_reg_output() {
+    let Some(hive) = corpus_file("hives/museum-win10/SECURITY.xz") else {
+        return;
+    };
+    let key = r"Policy\Secrets\DefaultPassword\CurrVal";
+    let h = hive.to_str().unwrap();
+    let json = vhdlint(&["reg", h, key, "--no-logs", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0), "{json:?}");
+    let doc: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let v = &doc["values"][0];
+    assert_eq!(v["data"], json!("<redacted: 92 bytes>"));
+    assert!(v["raw"].is_null(), "raw bytes of a secret printed: {v}");
+    let text = vhdlint(&["reg", h, key, "--no-logs"]);
+    assert_eq!(text.status.code(), Some(0));
+    let text = stdout(&text);
+    assert!(text.contains("<redacted: 92 bytes>"), "{text}");
+    // The stored bytes, read by hivex's Python binding where installed, appear in neither.
+    let py = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", "import hivex,sys;h=hivex.Hivex(sys.argv[1]);n=h.root()\nfor p in ['Policy','Secrets','DefaultPassword','CurrVal']: n=h.node_get_child(n,p)\nprint(h.value_value(h.node_values(n)[0])[1].hex())", h])
+        .output();
+    if let Some(out) = py.ok().filter(|o| o.status.success()) {
+        let secret_hex = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(secret_hex.len() >= 32);
+        let needle = &secret_hex[..32];
+        assert!(!stdout(&json).contains(needle) && !text.contains(needle));
+        let spaced: String = needle
+            .as_bytes()
+            .chunks(2)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(!text.contains(&spaced), "hex bytes of the secret printed");
+    } else {
+        println!("hivex (python3-hivex) absent: the stored-bytes cross-check is skipped");
+    }
 }

@@ -37,10 +37,15 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod evidence;
 pub mod identity;
 pub mod model;
 
+pub use audit::{
+    AnswerCredential, AuditFacts, AutoLogon, Autorun, CredentialFileFact, LocalAccount,
+    LsaSecretFact, Posture, UserProfile,
+};
 pub use evidence::{Evidence, Fact, Reason};
 pub use identity::{
     classify_edition, client_version_label, os_identity, EditionClass, OsFamily, OsIdentity,

@@ -117,6 +117,9 @@ pub struct ImageFacts {
     pub windows: Option<WindowsFacts>,
     /// Why (part of) the image could not be read.
     pub problems: Vec<Problem>,
+    /// Security facts (`vhdlint audit` only; omitted when not gathered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::audit::AuditFacts>,
 }
 
 // ---------------------------------------------------------------------------------------------

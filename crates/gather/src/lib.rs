@@ -109,6 +109,7 @@ pub fn gather(image: &Image, opts: &GatherOptions) -> ImageFacts {
         boot,
         windows,
         problems,
+        audit: None,
     }
 }
 

@@ -159,6 +159,35 @@ fn value_parts(v: &vhdlint_registry::Value) -> (ValueJson, Option<Vec<u8>>) {
     )
 }
 
+/// True for the keys whose values are LSA secrets (`SECURITY\Policy\Secrets\<name>\CurrVal` …):
+/// never printed, not even encrypted — their length and a redaction marker only.
+fn is_secret_key(key_path: &str) -> bool {
+    key_path
+        .to_ascii_lowercase()
+        .replace('/', "\\")
+        .contains("policy\\secrets\\")
+}
+
+/// A value whose data is a secret: its name, type and stored length, never its bytes.
+fn redacted_json(v: &vhdlint_registry::Value) -> ValueJson {
+    ValueJson {
+        name: v.name().to_string(),
+        value_type: type_name(v.value_type()),
+        data: serde_json::Value::String(format!("<redacted: {} bytes>", v.data_size())),
+        raw: None,
+        problem: None,
+    }
+}
+
+/// [`value_parts`], or the redacted value (no bytes) under a secret key.
+fn shown_parts(v: &vhdlint_registry::Value, secret: bool) -> (ValueJson, Option<Vec<u8>>) {
+    if secret {
+        (redacted_json(v), None)
+    } else {
+        value_parts(v)
+    }
+}
+
 /// One value as JSON, its hex in full.
 fn value_json(v: &vhdlint_registry::Value) -> ValueJson {
     let (mut j, bytes) = value_parts(v);
@@ -254,7 +283,7 @@ pub fn write_key_json(
         if i > 0 {
             out.write_all(b",\n")?;
         }
-        let (skeleton, bytes) = value_parts(v);
+        let (skeleton, bytes) = shown_parts(v, is_secret_key(key_path));
         // A raw NUL never appears in serde_json's output (it escapes control characters), so
         // it marks where the hex goes; a line break never appears inside a string, so only
         // the fields themselves match.
@@ -289,8 +318,13 @@ pub fn write_key_text(
         .max()
         .unwrap_or(0);
     for v in &values {
-        let (j, bytes) = value_parts(v);
-        let raw = bytes.as_deref().map(bytes_text);
+        let secret = is_secret_key(key_path);
+        let (j, bytes) = shown_parts(v, secret);
+        // A secret's line shows the redaction marker where other values show their bytes.
+        let raw = match secret {
+            true => j.data.as_str().map(str::to_string),
+            false => bytes.as_deref().map(bytes_text),
+        };
         out.write_all(value_line(&j, raw, width).as_bytes())?;
     }
     Ok(())
@@ -308,7 +342,18 @@ pub fn key_json(
         .iter()
         .map(|k| k.name().to_string())
         .collect();
-    let values = key.values()?.iter().map(value_json).collect();
+    let secret = is_secret_key(key_path);
+    let values = key
+        .values()?
+        .iter()
+        .map(|v| {
+            if secret {
+                redacted_json(v)
+            } else {
+                value_json(v)
+            }
+        })
+        .collect();
     Ok(KeyJson {
         schema_version: SCHEMA_VERSION,
         key: key_path.to_string(),

@@ -208,6 +208,7 @@ pub fn good() -> ImageFacts {
         boot: Some(boot),
         windows: Some(w),
         problems: vec![],
+        audit: None,
     }
 }
 

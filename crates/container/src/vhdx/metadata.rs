@@ -394,11 +394,13 @@ fn parse_parent_locator(data: &[u8], offset: u64) -> Result<VhdxParentLocator> {
         Ok(utf16le(d.slice(o, l)?))
     };
     let mut entries = Vec::with_capacity(count);
+    // Duplicate keys found by set, not by scanning the entries so far (issue 12: quadratic).
+    let mut keys = std::collections::HashSet::with_capacity(count);
     for i in 0..count {
         let at = 20 + i * 12;
         let key = field(d.le_u32(at)?, d.le_u16(at + 8)?, "key", i)?;
         let value = field(d.le_u32(at + 4)?, d.le_u16(at + 10)?, "value", i)?;
-        if entries.iter().any(|(k, _): &(String, String)| *k == key) {
+        if !keys.insert(key.clone()) {
             return Err(invalid(format!("key {key:?} is listed twice")));
         }
         entries.push((key, value));

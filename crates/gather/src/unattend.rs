@@ -253,48 +253,9 @@ fn attr(attrs: &str, name: &str) -> Option<String> {
     }
 }
 
-/// Decodes the XML predefined entities and character references.
+/// XML entity decoding: the one implementation, in `vhdlint-artifacts` (linear, bounded).
 fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(rest.get(..amp).unwrap_or(""));
-        let tail = rest.get(amp..).unwrap_or("");
-        // The `;` within the longest entity (`&#x10FFFF;`): a scan of 11 bytes, not of the rest
-        // of the text (1 MiB of `&` was quadratic).
-        let head = tail.as_bytes().get(..tail.len().min(11)).unwrap_or(&[]);
-        let Some(semi) = head.iter().position(|&b| b == b';') else {
-            out.push('&');
-            rest = tail.get(1..).unwrap_or("");
-            continue;
-        };
-        let entity = tail.get(1..semi).unwrap_or("");
-        let decoded = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            e => e
-                .strip_prefix("#x")
-                .or_else(|| e.strip_prefix("#X"))
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| e.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .and_then(char::from_u32),
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = tail.get(semi + 1..).unwrap_or("");
-            }
-            None => {
-                out.push('&');
-                rest = tail.get(1..).unwrap_or("");
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    vhdlint_artifacts::text::unescape_xml(s)
 }
 
 /// The `ComputerName` a `<settings pass="specialize">` block's `Microsoft-Windows-Shell-Setup`

@@ -73,7 +73,10 @@ pub fn check(path: &Path, options: &Options) -> Result<CheckJson, ContainerError
             (facts, container.file_stats())
         }
         Err(e) if e.is_os_error() => return Err(e),
-        Err(e) => (unreadable_container(path, &e), ReadStats::default()),
+        Err(e) => (
+            unreadable_container(&path.display().to_string(), &e),
+            ReadStats::default(),
+        ),
     };
     let name = path
         .file_stem()
@@ -98,10 +101,7 @@ pub fn check_source(name: &str, source: Arc<dyn ReadAt>, options: &Options) -> C
             let facts = gather_container(&container, &options.gather);
             (facts, container.file_stats())
         }
-        Err(e) => (
-            unreadable_container(Path::new(name), &e),
-            ReadStats::default(),
-        ),
+        Err(e) => (unreadable_container(name, &e), ReadStats::default()),
     };
     finish(
         name,

@@ -123,7 +123,7 @@ pub fn gather_path(path: &Path, opts: &GatherOptions) -> Result<ImageFacts, Cont
     match vhdlint_container::open(path) {
         Ok(c) => Ok(gather_container(&Arc::new(c), opts)),
         Err(e) if e.is_os_error() => Err(e),
-        Err(e) => Ok(unreadable_container(path, &e)),
+        Err(e) => Ok(unreadable_container(&path.display().to_string(), &e)),
     }
 }
 
@@ -136,14 +136,14 @@ pub fn gather_container(container: &Arc<Container>, opts: &GatherOptions) -> Ima
     }
 }
 
-/// The facts of the file at `path` whose container could not be read (`e`, not an OS error):
-/// one `Container` problem.
-pub fn unreadable_container(path: &Path, e: &ContainerError) -> ImageFacts {
+/// The facts of the image shown as `shown` (a path, or a URL without its query) whose container
+/// could not be read (`e`, not an OS error): one `Container` problem.
+pub fn unreadable_container(shown: &str, e: &ContainerError) -> ImageFacts {
     ImageFacts {
         problems: vec![Problem {
             kind: ProblemKind::Container,
             message: e.to_string(),
-            evidence: vec![Evidence::file(None, path.display().to_string())],
+            evidence: vec![Evidence::file(None, shown.to_string())],
         }],
         ..ImageFacts::default()
     }

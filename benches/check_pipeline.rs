@@ -24,7 +24,7 @@ fn image(rel: &str) -> PathBuf {
 
 fn main() {
     for rel in ["images/gold.vhdx.xz", "sample/sample.vhd.xz"] {
-        let doc = check(&image(rel), &options()).unwrap();
+        let doc = check(image(rel), &options()).unwrap();
         let s = doc.stats.unwrap();
         println!("check {rel}: {} reads, {} bytes", s.reads, s.bytes);
     }

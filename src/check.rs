@@ -1,10 +1,8 @@
 //! `check`: the library's [`vhdlint::check`] on each image, in parallel; every output asked
 //! for (`crate::output`) rendered from the one run by `vhdlint-report`.
 
-use std::path::PathBuf;
-
 use rayon::prelude::*;
-use vhdlint::{GatherOptions, Options};
+use vhdlint::{GatherOptions, Options, Source};
 use vhdlint_policy::{Date, Profile};
 use vhdlint_report::batch::{Entry, Run, UnopenedJson};
 use vhdlint_report::ci;
@@ -15,7 +13,7 @@ use crate::Outcome;
 /// `check`'s settings.
 #[derive(Debug, Clone)]
 pub(crate) struct CheckArgs {
-    pub images: Vec<PathBuf>,
+    pub images: Vec<Source>,
     pub profile: Profile,
     pub as_of: Option<String>,
     pub max_os_disk_gb: u64,
@@ -47,7 +45,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
         .par_iter()
         .map(|p| match vhdlint::check(p, &options) {
             Ok(doc) => Entry::Checked(Box::new(doc)),
-            Err(e) => Entry::Unopened(UnopenedJson::new(&p.display().to_string(), &e.to_string())),
+            Err(e) => Entry::Unopened(UnopenedJson::new(&p.shown(), &e.reason())),
         })
         .collect();
     let run = Run {

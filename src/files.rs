@@ -1,8 +1,8 @@
 //! `ls` and `cat`: files of a volume in the image.
 
 use std::io::Write;
-use std::path::Path;
 
+use vhdlint::Source;
 use vhdlint_container::ReadAt;
 use vhdlint_filesystems::image::{volume_path, Image, Volume};
 use vhdlint_filesystems::{DirEntry, FileData, FsError, ReparseKind, Special};
@@ -16,7 +16,7 @@ const CAT_CHUNK: u64 = 1 << 20;
 
 fn pick_volume<'a>(
     img: &'a Image,
-    image: &Path,
+    image: &Source,
     partition: Option<u32>,
 ) -> anyhow::Result<&'a Volume> {
     match partition {
@@ -27,19 +27,19 @@ fn pick_volume<'a>(
 }
 
 /// A missing path is the user's mistake (exit 2); anything else about the volume is the image's.
-fn fs_error(image: &Path, e: FsError) -> anyhow::Error {
+fn fs_error(image: &Source, e: FsError) -> anyhow::Error {
     match e {
         FsError::NotFound { .. }
         | FsError::NotADirectory { .. }
         | FsError::IsADirectory { .. }
         | FsError::StreamNotFound { .. }
-        | FsError::InvalidPath { .. } => anyhow::anyhow!("{}: {e}", image.display()),
-        _ => ImageFailure(format!("{}: {e}", image.display())).into(),
+        | FsError::InvalidPath { .. } => anyhow::anyhow!("{}: {e}", image.shown()),
+        _ => ImageFailure(format!("{}: {e}", image.shown())).into(),
     }
 }
 
 pub(crate) fn ls(
-    image: &Path,
+    image: &Source,
     path: &str,
     partition: Option<u32>,
     json: bool,
@@ -53,7 +53,7 @@ pub(crate) fn ls(
     if json {
         let doc = ListingJson {
             schema_version: SCHEMA_VERSION,
-            image: image.display().to_string(),
+            image: image.shown(),
             partition: volume.index(),
             filesystem: fs.kind().as_str(),
             path: path.to_string(),
@@ -68,7 +68,7 @@ pub(crate) fn ls(
 }
 
 pub(crate) fn cat(
-    image: &Path,
+    image: &Source,
     path: &str,
     partition: Option<u32>,
     stream: Option<&str>,
@@ -91,7 +91,7 @@ pub(crate) fn cat(
             };
             return Err(ImageFailure(format!(
                 "{}: {path} cannot be read as content: it is {}{cloud}",
-                image.display(),
+                image.shown(),
                 special_name(special)
             ))
             .into());
@@ -119,7 +119,7 @@ pub(crate) fn cat(
         let n = usize::try_from((len - offset).min(CAT_CHUNK)).unwrap_or(0);
         let chunk = buf.get_mut(..n).unwrap_or_default();
         data.read_at(offset, chunk)
-            .map_err(|e| ImageFailure(format!("{}: {path}: {e}", image.display())))?;
+            .map_err(|e| ImageFailure(format!("{}: {path}: {e}", image.shown())))?;
         out.write_all(chunk)?;
         offset += n as u64;
     }

@@ -20,19 +20,21 @@
 
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod source;
 
-use std::path::Path;
+pub use source::{RemoteOptions, Source, SourceError};
+
 use std::sync::Arc;
 use std::time::Instant;
 
-use vhdlint_container::{open_source, Container, ContainerError, NoParents, ReadAt, ReadStats};
+use vhdlint_container::{open_source, Container, NoParents, OpenOptions, ReadAt, ReadStats};
 use vhdlint_facts::ImageFacts;
 use vhdlint_filesystems::image::Image;
 pub use vhdlint_gather::GatherOptions;
 use vhdlint_gather::{gather_container, open_image_hive, unreadable_container, HiveName};
 use vhdlint_policy::evaluate;
 use vhdlint_registry::{BcdStore, HiveOptions};
-use vhdlint_report::check::{CheckJson, StatsJson};
+use vhdlint_report::check::{CheckJson, RemoteStatsJson, StatsJson};
 use vhdlint_report::registry::BcdJson;
 use vhdlint_report::volumes::PartitionsJson;
 use vhdlint_report::wire::{ContainerJson, ErrorJson, InspectJson, SCHEMA_VERSION};
@@ -59,35 +61,40 @@ impl Options {
     }
 }
 
-/// Checks the image at `path`: opens it read-only (once), gathers its facts, judges them and
-/// assembles the `check` document.
+/// Checks the image at `source` (a path, or an `http(s)://` URL read by range requests): opens
+/// it read-only (once), gathers its facts, judges them and assembles the `check` document.
 ///
-/// `Err` only when the operating system will not open or read the file; a corrupt container
-/// or partition table is a document whose facts hold the problem (a failed image).
-pub fn check(path: &Path, options: &Options) -> Result<CheckJson, ContainerError> {
+/// `Err` only when the operating system will not open or read the file, or the server cannot
+/// be reached or fails mid-check (never a verdict then); a corrupt container or partition table
+/// is a document whose facts hold the problem (a failed image).
+pub fn check(source: impl Into<Source>, options: &Options) -> Result<CheckJson, SourceError> {
+    let source = source.into();
     let started = Instant::now();
-    let (facts, counts) = match vhdlint_container::open(path) {
+    let shown = source.shown();
+    let opened = source.open_container(OpenOptions::default())?;
+    let (facts, counts) = match opened.value {
         Ok(c) => {
             let container = Arc::new(c);
             let facts = gather_container(&container, &options.gather);
-            (facts, container.file_stats())
+            let counts = match &opened.remote {
+                Some(r) => r.reads(),
+                None => container.file_stats(),
+            };
+            (facts, counts)
         }
-        Err(e) if e.is_os_error() => return Err(e),
-        Err(e) => (
-            unreadable_container(&path.display().to_string(), &e),
-            ReadStats::default(),
-        ),
+        Err(e) => (unreadable_container(&shown, &e), ReadStats::default()),
     };
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    if let Some(failure) = opened.remote.as_ref().and_then(source::Remote::failure) {
+        // A network failure says nothing about the image: no verdict.
+        return Err(SourceError::Remote(failure));
+    }
+    let wire = opened.remote.as_ref().map(source::Remote::wire);
     Ok(finish(
-        &path.display().to_string(),
-        &name,
+        &shown,
+        &source.stem(),
         facts,
         options,
-        options.stats.then_some((counts, started)),
+        options.stats.then_some((counts, wire, started)),
     ))
 }
 
@@ -108,7 +115,7 @@ pub fn check_source(name: &str, source: Arc<dyn ReadAt>, options: &Options) -> C
         name,
         facts,
         options,
-        options.stats.then_some((counts, started)),
+        options.stats.then_some((counts, None, started)),
     )
 }
 
@@ -118,13 +125,14 @@ fn finish(
     name: &str,
     facts: ImageFacts,
     options: &Options,
-    stats: Option<(ReadStats, Instant)>,
+    stats: Option<(ReadStats, Option<RemoteStatsJson>, Instant)>,
 ) -> CheckJson {
     let evaluation = evaluate(&facts, &options.policy);
-    let stats = stats.map(|(c, started)| StatsJson {
+    let stats = stats.map(|(c, remote, started)| StatsJson {
         reads: c.calls,
         bytes: c.bytes,
         millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        remote,
     });
     CheckJson::new(image, name, facts, evaluation, stats)
 }
@@ -138,20 +146,26 @@ pub struct Inspected {
     pub failed: bool,
     /// The reads made of the image files.
     pub stats: Option<ReadStats>,
+    /// For a URL: the requests, bytes and round trips on the wire.
+    pub remote: Option<RemoteStatsJson>,
 }
 
 /// `inspect`: the container, the partition table, and the default entry of the BCD store the
 /// image boots from (the same store `check` judges: `vhdlint_gather::layout::boot_volume`).
 ///
-/// `Err` only when the operating system will not open or read the file.
-pub fn inspect(path: &Path) -> Result<Inspected, ContainerError> {
+/// `Err` only when the operating system will not open or read the file, or the server cannot
+/// be reached or fails while reading.
+pub fn inspect(source: impl Into<Source>) -> Result<Inspected, SourceError> {
+    let source = source.into();
+    let shown = source.shown();
     let mut failed = false;
     let mut error = None;
     let mut container = None;
     let mut partitions = None;
     let mut bcd = None;
     let mut stats = None;
-    match vhdlint_container::open(path) {
+    let opened = source.open_container(OpenOptions::default())?;
+    match opened.value {
         Ok(c) => {
             container = Some(ContainerJson::from(c.info()));
             let c: Arc<Container> = Arc::new(c);
@@ -167,9 +181,11 @@ pub fn inspect(path: &Path) -> Result<Inspected, ContainerError> {
                     });
                 }
             }
-            stats = Some(c.file_stats());
+            stats = Some(match &opened.remote {
+                Some(r) => r.reads(),
+                None => c.file_stats(),
+            });
         }
-        Err(e) if e.is_os_error() => return Err(e),
         Err(e) => {
             failed = true;
             error = Some(ErrorJson {
@@ -177,11 +193,14 @@ pub fn inspect(path: &Path) -> Result<Inspected, ContainerError> {
             });
         }
     }
+    if let Some(failure) = opened.remote.as_ref().and_then(source::Remote::failure) {
+        return Err(SourceError::Remote(failure));
+    }
     Ok(Inspected {
         doc: InspectJson {
             schema_version: SCHEMA_VERSION,
-            path: path.display().to_string(),
-            image: path.display().to_string(),
+            path: shown.clone(),
+            image: shown,
             container,
             partitions,
             bcd,
@@ -189,6 +208,7 @@ pub fn inspect(path: &Path) -> Result<Inspected, ContainerError> {
         },
         failed,
         stats,
+        remote: opened.remote.as_ref().map(source::Remote::wire),
     })
 }
 

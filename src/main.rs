@@ -12,9 +12,12 @@ mod reg;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use vhdlint::source::Remote;
+use vhdlint::Source;
 use vhdlint_container::{hash, ContainerError, ReadStats};
 use vhdlint_filesystems::image::{Image, ImageError};
 
@@ -24,7 +27,7 @@ Exit codes:
   1  the image, or the part of it asked for, is corrupt, encrypted or unrecognizable
      (a failed image, not a tool error)
   2  usage error (including a path or key that does not exist), a file the OS will not open,
-     or an internal error
+     a network failure reading an image given as a URL, or an internal error
 
 Images are opened read-only; nothing is written to them or beside them.";
 
@@ -33,6 +36,34 @@ Images are opened read-only; nothing is written to them or beside them.";
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    http: HttpArgs,
+}
+
+/// How images given as `http(s)://` URLs are read (range requests; the query, a SAS token, is
+/// never printed).
+#[derive(clap::Args, Debug)]
+struct HttpArgs {
+    /// Longest one HTTP request may take, in seconds (images given as URLs).
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30)]
+    http_request_timeout: u64,
+    /// Longest all HTTP requests of one image may take, retries included, in seconds.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 300)]
+    http_timeout: u64,
+    /// Retries of an HTTP request after a reset, a timeout, 429 or 5xx (with backoff).
+    #[arg(long, global = true, value_name = "N", default_value_t = 5)]
+    http_retries: u32,
+}
+
+impl HttpArgs {
+    fn options(&self) -> vhdlint::RemoteOptions {
+        vhdlint::RemoteOptions {
+            request_timeout: std::time::Duration::from_secs(self.http_request_timeout.max(1)),
+            overall_timeout: std::time::Duration::from_secs(self.http_timeout.max(1)),
+            retries: self.http_retries,
+            ..vhdlint::RemoteOptions::default()
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -220,7 +251,13 @@ fn main() -> ExitCode {
             };
         }
     };
-    match run(cli) {
+    let result = run(cli);
+    if let Some(failure) = network_failure() {
+        // A network failure says nothing about the image: a tool error, whatever was concluded.
+        eprintln!("vhdlint: error: {failure}");
+        return ExitCode::from(2);
+    }
+    match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::ImageFailed) => ExitCode::from(1),
         Err(e) => {
@@ -244,7 +281,34 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// Every URL session a command opened, so that a network failure met by any later read is
+/// reported as a tool error ([`network_failure`]) and `--stats` can show the wire.
+static OPENED: Mutex<Vec<Remote>> = Mutex::new(Vec::new());
+
+/// Keeps the session of an opened source (a URL's), for [`network_failure`] and `--stats`.
+fn keep(remote: Option<Remote>) {
+    if let Some(r) = remote {
+        OPENED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(r);
+    }
+}
+
+/// The first network failure of any URL this process read (its message holds the URL without
+/// its query).
+fn network_failure() -> Option<String> {
+    OPENED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .find_map(Remote::failure)
+        .map(|e| e.to_string())
+}
+
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let http = cli.http.options();
+    let source = |arg: &Path| Source::from_arg(arg, &http);
     match cli.command {
         Command::Check {
             mut images,
@@ -264,7 +328,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 anyhow::bail!("check: no images (the --files-from list is empty)");
             }
             check::check(check::CheckArgs {
-                images,
+                images: images.iter().map(|p| source(p)).collect(),
                 profile: profile.into(),
                 as_of,
                 max_os_disk_gb,
@@ -279,73 +343,82 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             image,
             format,
             stats,
-        } => inspect(&image, format, stats),
+        } => inspect(&source(&image), format, stats),
         Command::Hash {
             image,
             virtual_disk,
             stats,
-        } => hash_cmd(&image, virtual_disk, stats),
+        } => hash_cmd(&source(&image), virtual_disk, stats),
         Command::Ls {
             image,
             path,
             partition,
             format,
-        } => files::ls(&image, &path, partition, format == OutputFormat::Json),
+        } => files::ls(
+            &source(&image),
+            &path,
+            partition,
+            format == OutputFormat::Json,
+        ),
         Command::Cat {
             image,
             path,
             partition,
             stream,
-        } => files::cat(&image, &path, partition, stream.as_deref()),
+        } => files::cat(&source(&image), &path, partition, stream.as_deref()),
         Command::Reg {
             target,
             key,
             no_logs,
             format,
-        } => reg::reg(&target, &key, no_logs, format == OutputFormat::Json),
+        } => reg::reg(
+            &source(&target),
+            &key,
+            no_logs,
+            format == OutputFormat::Json,
+        ),
     }
 }
 
-/// Opens an image; a corrupt image is `Ok(Err(..))` (a failed image), an OS refusal is `Err`.
+/// Opens an image; a corrupt image is `Ok(Err(..))` (a failed image), an OS refusal or a
+/// network failure is `Err`.
 fn open_container(
-    image: &Path,
+    image: &Source,
 ) -> anyhow::Result<Result<vhdlint_container::Container, ContainerError>> {
     open_container_with(image, vhdlint_container::OpenOptions::default())
 }
 
 /// [`open_container`] with options (hashing maps the files to hash the page cache in place).
 fn open_container_with(
-    image: &Path,
+    image: &Source,
     options: vhdlint_container::OpenOptions,
 ) -> anyhow::Result<Result<vhdlint_container::Container, ContainerError>> {
-    match vhdlint_container::open_with(image, options) {
-        Ok(c) => Ok(Ok(c)),
-        Err(e) if e.is_os_error() => Err(anyhow::Error::new(e)),
-        Err(e) => Ok(Err(e)),
-    }
+    let opened = image.open_container(options)?;
+    keep(opened.remote);
+    Ok(opened.value)
 }
 
 /// Opens an image down to its partitions; image faults become [`ImageFailure`].
-fn open_image(image: &Path) -> anyhow::Result<Image> {
+fn open_image(image: &Source) -> anyhow::Result<Image> {
     let container = match open_container(image)? {
         Ok(c) => c,
-        Err(e) => return Err(ImageFailure(format!("{}: container: {e}", image.display())).into()),
+        Err(e) => return Err(ImageFailure(format!("{}: container: {e}", image.shown())).into()),
     };
     Image::from_container(std::sync::Arc::new(container))
-        .map_err(|e| ImageFailure(format!("{}: {e}", image.display())).into())
+        .map_err(|e| ImageFailure(format!("{}: {e}", image.shown())).into())
 }
 
 /// Maps an image-layer error: a missing partition is a usage error, the rest image failures.
-fn image_error(image: &Path, e: ImageError) -> anyhow::Error {
+fn image_error(image: &Source, e: ImageError) -> anyhow::Error {
     match e {
         ImageError::NoSuchPartition { .. } | ImageError::Ambiguous { .. } => {
-            anyhow::anyhow!("{}: {e}", image.display())
+            anyhow::anyhow!("{}: {e}", image.shown())
         }
-        _ => ImageFailure(format!("{}: {e}", image.display())).into(),
+        _ => ImageFailure(format!("{}: {e}", image.shown())).into(),
     }
 }
 
-fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Outcome> {
+fn inspect(image: &Source, format: OutputFormat, stats: bool) -> anyhow::Result<Outcome> {
     let inspected = vhdlint::inspect(image).map_err(anyhow::Error::new)?;
     let mut out = std::io::stdout().lock();
     match format {
@@ -357,6 +430,9 @@ fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Ou
     }
     if let (true, Some(s)) = (stats, inspected.stats) {
         print_stats(s);
+    }
+    if let (true, Some(w)) = (stats, inspected.remote) {
+        eprintln!("{}", w.line());
     }
     Ok(if inspected.failed {
         Outcome::ImageFailed
@@ -377,39 +453,56 @@ fn rules(format: RulesFormat) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Outcome> {
+fn hash_cmd(image: &Source, virtual_disk: bool, stats: bool) -> anyhow::Result<Outcome> {
+    let shown = image.shown();
     let digest = if virtual_disk {
         let mapped = vhdlint_container::OpenOptions { map_files: true };
         let container = match open_container_with(image, mapped)? {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("vhdlint: {}: {e}", image.display());
+                eprintln!("vhdlint: {shown}: {e}");
                 return Ok(Outcome::ImageFailed);
             }
         };
         let digest = match hash::hash_virtual(&container) {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("vhdlint: {}: {e}", image.display());
+                eprintln!("vhdlint: {shown}: {e}");
                 return Ok(Outcome::ImageFailed);
             }
         };
-        if stats {
+        if stats && !image.is_remote() {
             print_stats(container.file_stats());
         }
         digest
+    } else if let Some(path) = image.path() {
+        hash::hash_file(path).with_context(|| format!("cannot hash {shown}"))?
     } else {
-        hash::hash_file(image).with_context(|| format!("cannot hash {}", image.display()))?
+        // A URL's object, byte for byte (all of it is downloaded: that is what was asked).
+        let opened = image.open_bytes()?;
+        keep(opened.remote);
+        hash::hash_virtual(&*opened.value)
+            .map_err(|e| anyhow::anyhow!("cannot hash {shown}: {e}"))?
     };
+    if stats {
+        print_wire();
+    }
     let mut out = std::io::stdout().lock();
     write!(
         out,
         "{}",
-        vhdlint_report::text::hash_line(&digest.to_hex(), &image.display().to_string())
+        vhdlint_report::text::hash_line(&digest.to_hex(), &shown)
     )?;
     Ok(Outcome::Ok)
 }
 
 fn print_stats(s: ReadStats) {
     eprint!("{}", vhdlint_report::text::read_stats(s));
+}
+
+/// `--stats` of the URLs read: requests, bytes, round trips.
+fn print_wire() {
+    for r in OPENED.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+        eprintln!("{}: {}", r.shown(), r.wire().line());
+    }
 }

@@ -1,7 +1,7 @@
 //! `reg`: a registry key of an image's hives, or of a standalone hive file.
 
 use std::io::Write;
-use std::path::Path;
+use vhdlint::Source;
 
 use vhdlint_gather::locate::{is_hive_file, key_prefix, strip_root};
 use vhdlint_gather::{
@@ -19,25 +19,31 @@ fn hive_file_error(e: HiveFileError) -> anyhow::Error {
     }
 }
 
-pub(crate) fn reg(target: &Path, key: &str, no_logs: bool, json: bool) -> anyhow::Result<Outcome> {
+pub(crate) fn reg(
+    target: &Source,
+    key: &str,
+    no_logs: bool,
+    json: bool,
+) -> anyhow::Result<Outcome> {
     let opts = HiveOptions::replay(!no_logs);
-    let (hive, path, source, shown): (Hive, String, String, String) = if is_hive_file(target)
-        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", target.display()))?
+    let hive_file = match target.path() {
+        Some(p) => is_hive_file(p)
+            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", p.display()))?
+            .then_some(p),
+        // A URL is an image (hive files are read from a path).
+        None => None,
+    };
+    let (hive, path, source, shown): (Hive, String, String, String) = if let Some(file) = hive_file
     {
-        let hive = open_hive_file(target, opts).map_err(hive_file_error)?;
+        let hive = open_hive_file(file, opts).map_err(hive_file_error)?;
         let path = resolve_current_control_set(&hive, &strip_root(key))
-            .map_err(|e| ImageFailure(format!("{}: {e}", target.display())))?;
-        (
-            hive,
-            path.clone(),
-            target.display().to_string(),
-            format!("\\{path}"),
-        )
+            .map_err(|e| ImageFailure(format!("{}: {e}", target.shown())))?;
+        (hive, path.clone(), target.shown(), format!("\\{path}"))
     } else {
         if key.is_empty() {
             anyhow::bail!(
                 "{}: an image needs a KEY (e.g. HKLM\\SYSTEM\\Select); see vhdlint reg --help",
-                target.display()
+                target.shown()
             );
         }
         let (name, rest) = split_registry_path(key).map_err(|e| anyhow::anyhow!(e))?;
@@ -46,9 +52,9 @@ pub(crate) fn reg(target: &Path, key: &str, no_logs: bool, json: bool) -> anyhow
             // A hive the image does not hold is a missing path: exit 2, naming the image.
             ImageHiveError::File(HiveFileError::Fs(
                 f @ vhdlint_filesystems::FsError::NotFound { .. },
-            )) => anyhow::anyhow!("{}: hive {}: {f}", target.display(), key_prefix(key)),
+            )) => anyhow::anyhow!("{}: hive {}: {f}", target.shown(), key_prefix(key)),
             ImageHiveError::File(f) => hive_file_error(f),
-            other => ImageFailure(format!("{}: {other}", target.display())).into(),
+            other => ImageFailure(format!("{}: {other}", target.shown())).into(),
         })?;
         let rest = if name == HiveName::Config("SYSTEM") {
             resolve_current_control_set(&hive, &rest)
@@ -63,8 +69,8 @@ pub(crate) fn reg(target: &Path, key: &str, no_logs: bool, json: bool) -> anyhow
             format!("{prefix}\\{rest}")
         };
         let source = match location.partition {
-            Some(n) => format!("{}: partition {n}: {}", target.display(), location.path),
-            None => format!("{}: {}", target.display(), location.path),
+            Some(n) => format!("{}: partition {n}: {}", target.shown(), location.path),
+            None => format!("{}: {}", target.shown(), location.path),
         };
         (hive, rest, source, shown)
     };

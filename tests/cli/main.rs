@@ -14,6 +14,7 @@ use std::process::{Command, Output};
 
 use vhdlint_testkit::testdata_file;
 
+mod azurite;
 mod boot;
 mod check;
 mod ci;
@@ -23,6 +24,7 @@ mod inputs;
 mod ntfs_corpus;
 mod output;
 mod registry;
+mod remote;
 
 /// Runs the binary.
 pub fn vhdlint(args: &[&str]) -> Output {

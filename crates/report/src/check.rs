@@ -20,6 +20,33 @@ pub struct StatsJson {
     pub bytes: u64,
     /// Wall time of the check in milliseconds.
     pub millis: u64,
+    /// For an image read over HTTP(S): the requests it took.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<RemoteStatsJson>,
+}
+
+/// The requests a check of an image read over HTTP(S) made (`--stats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteStatsJson {
+    /// HTTP requests sent (retries and redirects included).
+    pub requests: u64,
+    /// Body bytes received.
+    pub bytes: u64,
+    /// Sequential round trips (waves of parallel requests; a retry is one more).
+    pub round_trips: u64,
+    /// Requests retried after a transient failure.
+    pub retries: u64,
+}
+
+impl RemoteStatsJson {
+    /// The `--stats` line of `inspect`, `hash` (stderr) and of `check`'s text.
+    pub fn line(&self) -> String {
+        format!(
+            "over HTTP: {} requests, {} bytes, {} round trips, {} retries",
+            self.requests, self.bytes, self.round_trips, self.retries
+        )
+    }
 }
 
 /// One image's check.
@@ -176,6 +203,9 @@ pub fn check_text_styled(doc: &CheckJson, style: TextStyle) -> String {
             "  read {} bytes in {} reads, {} ms",
             s.bytes, s.reads, s.millis
         );
+        if let Some(r) = s.remote {
+            let _ = writeln!(out, "  {}", r.line());
+        }
     }
     out
 }

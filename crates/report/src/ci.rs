@@ -61,15 +61,21 @@ fn sarif_rule_level(l: Level) -> &'static str {
 
 /// An image path as a SARIF URI: relative paths stay relative (`uriBaseId`-free, as GitHub
 /// resolves them against the checkout), absolute ones become `file://` URIs; bytes outside
-/// RFC 3986's unreserved set and `/` are percent-encoded.
+/// RFC 3986's unreserved set and `/` are percent-encoded. An image read over HTTP(S) (shown
+/// without its query) keeps its scheme and port (`:` is not encoded).
 pub fn image_uri(path: &str) -> String {
     let mut out = String::new();
     let absolute = path.starts_with('/');
     if absolute {
         out.push_str("file://");
     }
+    let lower = path
+        .get(..8)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let url = lower.starts_with("http://") || lower.starts_with("https://");
     for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) || (url && b == b':') {
             out.push(char::from(b));
         } else {
             let _ = write!(out, "%{b:02X}");
@@ -519,6 +525,10 @@ mod tests {
     fn uris_are_percent_encoded_and_absolute_paths_are_file_uris() {
         assert_eq!(image_uri("images/my disk.vhdx"), "images/my%20disk.vhdx");
         assert_eq!(image_uri("/srv/a#b.vhd"), "file:///srv/a%23b.vhd");
+        assert_eq!(
+            image_uri("https://acct.blob.core.windows.net:443/c/my disk.vhd"),
+            "https://acct.blob.core.windows.net:443/c/my%20disk.vhd"
+        );
     }
 
     #[test]

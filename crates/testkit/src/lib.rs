@@ -8,7 +8,9 @@
 //! - [`testdata_file`] does the same for the committed fixtures under `testdata/`.
 //! - [`scratch_dir`] gives a fresh folder under `target/test-scratch/`.
 //! - [`redaction`]: the never-print-secrets check (planted secrets in any reversible form).
+//! - [`http`]: a fault-injecting HTTP server on 127.0.0.1 serving a file by range requests.
 
+pub mod http;
 pub mod redaction;
 
 use std::path::{Path, PathBuf};

@@ -446,6 +446,12 @@ fn every_check_format_side_file_and_batch_entry_hides_the_sas() {
         "{}",
         env["images"][0]
     );
+    // SARIF locates each image at its URL (scheme and port kept, no query).
+    let sarif = std::fs::read_to_string(scratch.join("0.sarif")).unwrap();
+    assert!(
+        sarif.contains(&format!("\"uri\": \"{}\"", server.url("/gold.vhdx"))),
+        "{sarif}"
+    );
     // The batch summary line and --quiet text.
     let out = run(&[
         "check",

@@ -23,6 +23,8 @@ pub(crate) struct CheckArgs {
     pub no_logs: bool,
     pub output: OutputArgs,
     pub stats: bool,
+    /// `audit`: the `VS…` rules, with `--min-severity` and `--fail-on`.
+    pub audit: Option<vhdlint_policy::AuditOptions>,
 }
 
 pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
@@ -34,6 +36,13 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
     let mut policy = vhdlint_policy::Options::new(args.profile, as_of);
     policy.max_os_disk_gb = args.max_os_disk_gb;
     policy.strict = args.strict;
+    let args = CheckArgs {
+        audit: args.audit.map(|a| vhdlint_policy::AuditOptions {
+            policy: policy.clone(),
+            ..a
+        }),
+        ..args
+    };
     let options = Options {
         policy,
         gather: GatherOptions {
@@ -45,9 +54,16 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
     let entries: Vec<Entry> = args
         .images
         .par_iter()
-        .map(|p| match vhdlint::check(p, &options) {
-            Ok(doc) => Entry::Checked(Box::new(doc)),
-            Err(e) => Entry::Unopened(UnopenedJson::new(&p.display().to_string(), &e.to_string())),
+        .map(|p| {
+            match match &args.audit {
+                Some(a) => vhdlint::audit(p, &options, a),
+                None => vhdlint::check(p, &options),
+            } {
+                Ok(doc) => Entry::Checked(Box::new(doc)),
+                Err(e) => {
+                    Entry::Unopened(UnopenedJson::new(&p.display().to_string(), &e.to_string()))
+                }
+            }
         })
         .collect();
     let run = Run {

@@ -112,6 +112,46 @@ pub fn check_source(name: &str, source: Arc<dyn ReadAt>, options: &Options) -> C
     )
 }
 
+/// `vhdlint audit` on the image at `path`: opens it read-only, gathers its facts with the audit
+/// step ([`vhdlint_gather::gather_container_audit`]), runs the `VS…` rules and assembles the
+/// document (the `check` document's shape; findings carry `securitySeverity`).
+///
+/// `Err` only when the operating system will not open or read the file. No secret found in
+/// the image is in the document: the facts hold names, kinds, locations and lengths only.
+pub fn audit(
+    path: &Path,
+    options: &Options,
+    audit: &vhdlint_policy::AuditOptions,
+) -> Result<CheckJson, ContainerError> {
+    let started = Instant::now();
+    let (facts, counts) = match vhdlint_container::open(path) {
+        Ok(c) => {
+            let container = Arc::new(c);
+            let facts = vhdlint_gather::gather_container_audit(&container, &options.gather);
+            (facts, container.file_stats())
+        }
+        Err(e) if e.is_os_error() => return Err(e),
+        Err(e) => (unreadable_container(path, &e), ReadStats::default()),
+    };
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let evaluation = vhdlint_policy::audit(&facts, audit);
+    let stats = options.stats.then(|| StatsJson {
+        reads: counts.calls,
+        bytes: counts.bytes,
+        millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    });
+    Ok(CheckJson::audit(
+        &path.display().to_string(),
+        &name,
+        facts,
+        evaluation,
+        stats,
+    ))
+}
+
 /// Judges the facts and assembles the document.
 fn finish(
     image: &str,

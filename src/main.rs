@@ -71,6 +71,36 @@ enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// Audit images for what a security reviewer must know before cloning them: credentials
+    /// left behind (answer files, auto-logon, LSA secrets, cached logons, profiles' credential
+    /// files), local accounts, security posture, autostart entries.
+    ///
+    /// Findings are the `VS…` rules, each with a severity (critical, high, medium, low, info),
+    /// evidence and a fix. Secrets are never printed: their existence, location, kind and
+    /// length only. Exit code 0 when no finding reaches --fail-on, 1 when one does, 2 when an
+    /// image cannot be opened.
+    Audit {
+        /// The images (VHD, VHDX or raw), audited in parallel.
+        #[arg(required_unless_present = "files_from")]
+        images: Vec<PathBuf>,
+        /// Also audit the images listed in FILE, one path per line (`-`: stdin).
+        #[arg(long, value_name = "FILE")]
+        files_from: Option<PathBuf>,
+        #[command(flatten)]
+        output: output::OutputArgs,
+        /// Report only findings at or above this severity.
+        #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
+        min_severity: SeverityArg,
+        /// Exit 1 when a finding at or above this severity is present.
+        #[arg(long, value_enum, default_value_t = SeverityArg::High)]
+        fail_on: SeverityArg,
+        /// Do not replay registry transaction logs (read dirty hives as they are).
+        #[arg(long)]
+        no_logs: bool,
+        /// Include the bytes and reads each audit took, and its time.
+        #[arg(long)]
+        stats: bool,
+    },
     /// List the rules: id, name, level per profile, Graph error code, title.
     Rules {
         /// Output format (`markdown`: the README's table).
@@ -180,8 +210,36 @@ enum OutputFormat {
     Json,
 }
 
+/// `vhdlint audit --min-severity` / `--fail-on`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum SeverityArg {
+    /// Critical.
+    Critical,
+    /// High.
+    High,
+    /// Medium.
+    Medium,
+    /// Low.
+    Low,
+    /// Info.
+    Info,
+}
+
+impl From<SeverityArg> for vhdlint_policy::AuditSeverity {
+    fn from(s: SeverityArg) -> Self {
+        use vhdlint_policy::AuditSeverity as A;
+        match s {
+            SeverityArg::Critical => A::Critical,
+            SeverityArg::High => A::High,
+            SeverityArg::Medium => A::Medium,
+            SeverityArg::Low => A::Low,
+            SeverityArg::Info => A::Info,
+        }
+    }
+}
+
 /// `vhdlint rules --format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum RulesFormat {
     Text,
     Json,
@@ -272,6 +330,42 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 no_logs,
                 output,
                 stats,
+                audit: None,
+            })
+        }
+        Command::Audit {
+            mut images,
+            files_from,
+            output,
+            min_severity,
+            fail_on,
+            no_logs,
+            stats,
+        } => {
+            if let Some(list) = files_from {
+                images.extend(output::files_from(&list)?);
+            }
+            if images.is_empty() {
+                anyhow::bail!("audit: no images (the --files-from list is empty)");
+            }
+            let policy = vhdlint_policy::Options::new(
+                vhdlint_policy::Profile::default(),
+                vhdlint_policy::Date::today_utc(),
+            );
+            check::check(check::CheckArgs {
+                images,
+                profile: vhdlint_policy::Profile::default(),
+                as_of: None,
+                max_os_disk_gb: vhdlint_policy::DEFAULT_MAX_OS_DISK_GB,
+                strict: false,
+                no_logs,
+                output,
+                stats,
+                audit: Some(vhdlint_policy::AuditOptions {
+                    policy,
+                    min_severity: min_severity.into(),
+                    fail_on: fail_on.into(),
+                }),
             })
         }
         Command::Rules { format } => rules(format),

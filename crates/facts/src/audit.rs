@@ -28,6 +28,8 @@ pub struct AuditFacts {
     pub credential_files: Vec<CredentialFileFact>,
     /// Autostart entries (inventory).
     pub autoruns: Vec<Autorun>,
+    /// Installed applications (`Uninstall` keys, 64- and 32-bit): inventory, no finding.
+    pub installed: Vec<InstalledApp>,
     /// Walk caps that were hit (`profiles: 64 entries`), empty when every walk completed.
     pub caps_hit: Vec<String>,
 }
@@ -198,6 +200,24 @@ pub struct Autorun {
     /// Attackers' favourite: not what Windows ships (a debugger, a shell, a service outside the system folders).
     pub risky: bool,
     /// Where.
+    pub evidence: Vec<Evidence>,
+}
+
+/// An installed application (an `Uninstall` subkey).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstalledApp {
+    /// `DisplayName` (the key name when absent).
+    pub name: String,
+    /// `DisplayVersion`.
+    pub version: Option<String>,
+    /// `Publisher`.
+    pub publisher: Option<String>,
+    /// `InstallDate` (`YYYYMMDD` as stored).
+    pub install_date: Option<String>,
+    /// `machine64`, `machine32` or a user profile's name.
+    pub scope: String,
+    /// The key.
     pub evidence: Vec<Evidence>,
 }
 

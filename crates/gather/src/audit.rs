@@ -778,7 +778,7 @@ fn walk_profile(
             {
                 continue;
             }
-            if depth + 1 <= MAX_PROFILE_DEPTH {
+            if depth < MAX_PROFILE_DEPTH {
                 walk_profile(fs, index, &path, depth + 1, walk, a, problems);
             } else if !a
                 .caps_hit

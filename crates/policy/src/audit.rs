@@ -614,3 +614,96 @@ pub fn audit_incomplete(facts: &ImageFacts, _: &Options) -> Vec<Hit> {
             .collect()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::rule::Profile;
+    use crate::Date;
+    use vhdlint_facts::{AnswerCredential, LsaSecretFact};
+
+    fn options() -> AuditOptions {
+        AuditOptions::new(Options::new(
+            Profile::Windows365,
+            Date::parse("2026-12-01").unwrap(),
+        ))
+    }
+
+    fn fired(facts: &ImageFacts, o: &AuditOptions) -> Vec<&'static str> {
+        audit(facts, o).findings.iter().map(|f| f.rule).collect()
+    }
+
+    /// The rules with no fixture image of their own, on crafted facts.
+    #[test]
+    fn rules_without_a_fixture_fire_on_their_facts() {
+        let mut a = AuditFacts::default();
+        a.answer_credentials.push(AnswerCredential {
+            path: r"\Windows\Panther\unattend.xml".into(),
+            kind: "domain-join-password".into(),
+            element: "unattend/…/Credentials/Password".into(),
+            line: 9,
+            encoding: "opaque".into(),
+            length: 12,
+            account: None,
+            evidence: vec![Evidence::file(Some(3), r"\Windows\Panther\unattend.xml")],
+        });
+        a.lsa_secrets.push(LsaSecretFact {
+            name: "_SC_BuildAgent".into(),
+            kind: "servicePassword".into(),
+            service: Some("BuildAgent".into()),
+            current_length: Some(60),
+            evidence: vec![Evidence::registry_key(
+                "SECURITY",
+                r"Policy\Secrets\_SC_BuildAgent",
+                true,
+            )],
+        });
+        a.cached_logons = Fact::new(Some(2), Evidence::registry_key("SECURITY", "Cache", true));
+        a.caps_hit
+            .push("profile walk: 4096 directory entries".into());
+        a.posture.run_as_ppl = Fact::new(Some(1), Evidence::derived("RunAsPPL = 1"));
+        a.posture.no_drive_type_autorun = Fact::new(Some(0xFF), Evidence::derived("0xff"));
+        let facts = ImageFacts {
+            audit: Some(a),
+            ..ImageFacts::default()
+        };
+        let got = fired(&facts, &options());
+        assert_eq!(got, ["VS0002", "VS0005", "VS0006", "VS0027"]);
+        let e = audit(&facts, &options());
+        assert!(!e.passed, "VS0005/VS0006 are high");
+        for f in &e.findings {
+            assert!(!f.evidence.is_empty());
+            assert!(f.security_severity.is_some());
+        }
+    }
+
+    #[test]
+    fn fail_on_and_min_severity() {
+        let mut a = AuditFacts::default();
+        a.caps_hit.push("x".into()); // VS0027, low
+        let facts = ImageFacts {
+            audit: Some(a),
+            ..ImageFacts::default()
+        };
+        let mut o = options();
+        let e = audit(&facts, &o);
+        assert!(e.passed, "low does not fail at --fail-on high");
+        assert!(
+            e.findings.iter().any(|f| f.rule == "VS0023"),
+            "info reported"
+        );
+        o.fail_on = AuditSeverity::Low;
+        assert!(!audit(&facts, &o).passed);
+        o.min_severity = AuditSeverity::Medium;
+        let e = audit(&facts, &o);
+        assert!(e.findings.is_empty() && e.passed);
+    }
+
+    #[test]
+    fn no_audit_facts_no_findings() {
+        assert!(audit(&ImageFacts::default(), &options())
+            .findings
+            .is_empty());
+    }
+}

@@ -31,6 +31,20 @@ const AVD_DOC: &str = "https://learn.microsoft.com/azure/virtual-desktop/set-up-
 const PREPARE_VHD_DOC: &str =
     "https://learn.microsoft.com/azure/virtual-machines/windows/prepare-for-upload-vhd-image";
 const GRAPH_DOC: &str = "https://learn.microsoft.com/graph/api/resources/cloudpcdeviceimage";
+const UNATTEND_DOC: &str =
+    "https://learn.microsoft.com/windows-hardware/manufacture/desktop/wsim/hide-sensitive-data-in-an-answer-file";
+const AUTOLOGON_DOC: &str =
+    "https://learn.microsoft.com/troubleshoot/windows-server/user-profiles-and-logon/turn-on-automatic-logon";
+const LSA_SECRETS_DOC: &str =
+    "https://learn.microsoft.com/windows/security/threat-protection/security-policy-settings/interactive-logon-number-of-previous-logons-to-cache-in-case-domain-controller-is-not-available";
+const LAPS_DOC: &str = "https://learn.microsoft.com/windows-server/identity/laps/laps-overview";
+const BASELINE_DOC: &str =
+    "https://learn.microsoft.com/windows/security/operating-system-security/device-management/windows-security-configuration-framework/windows-security-baselines";
+const LSA_PROTECTION_DOC: &str =
+    "https://learn.microsoft.com/windows-server/security/credentials-protection-and-management/configuring-additional-lsa-protection";
+const SMB1_DOC: &str =
+    "https://learn.microsoft.com/windows-server/storage/file-server/troubleshoot/detect-enable-and-disable-smbv1-v2-v3";
+const AUTORUNS_DOC: &str = "https://learn.microsoft.com/sysinternals/downloads/autoruns";
 
 /// A `check` rule's kind: its levels per profile and Graph code.
 const fn check(levels: Levels, graph_code: Option<GraphErrorCode>) -> RuleKind {
@@ -944,7 +958,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Critical },
         message: "An answer file left in the image holds a password in plain text or base64 (UTF-16LE of password + element name, trivially reversible): every machine built from the image carries it.",
         remediation: "Delete the answer files (Windows\\Panther, Windows\\Panther\\Unattend, Windows\\System32\\Sysprep, the root) before capture, change the password, and deliver credentials at deployment time (LAPS, a provisioning secret store).",
-        references: &[],
+        references: &[UNATTEND_DOC],
         hits: crate::audit::answer_file_password,
     }
 
@@ -958,7 +972,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Medium },
         message: "An answer file left in the image holds a password in an encoded or hashed form: not plain text, but still material an attacker can attack offline.",
         remediation: "Delete the answer files before capture and change the password.",
-        references: &[],
+        references: &[UNATTEND_DOC],
         hits: crate::audit::answer_file_encoded_password,
     }
 
@@ -972,7 +986,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Critical },
         message: "An auto-logon password is stored in the image: Winlogon DefaultPassword (clear text in SOFTWARE) or the LSA secret DefaultPassword (decryptable offline with the SYSTEM boot key).",
         remediation: "Turn auto-logon off and remove the password (`reg delete \"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\" /v DefaultPassword /f`; Sysinternals Autologon /delete removes the LSA secret), then change the account's password.",
-        references: &[],
+        references: &[AUTOLOGON_DOC],
         hits: crate::audit::autologon_password,
     }
 
@@ -986,7 +1000,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "Winlogon AutoAdminLogon is 1: every machine built from the image signs an account in at boot, without anyone typing a password.",
         remediation: "Set AutoAdminLogon to 0 (and remove DefaultPassword) before capture.",
-        references: &[],
+        references: &[AUTOLOGON_DOC],
         hits: crate::audit::autologon_enabled,
     }
 
@@ -1000,7 +1014,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "An `_SC_<service>` LSA secret stores the password of the account a service runs as; it is decryptable offline and cloned to every machine.",
         remediation: "Run the service as a virtual or managed service account (gMSA), or remove it and its credentials before capture.",
-        references: &[],
+        references: &[LSA_SECRETS_DOC],
         hits: crate::audit::lsa_service_secret,
     }
 
@@ -1014,7 +1028,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "The SECURITY hive holds cached domain logons (NL$n): domain users' password verifiers, crackable offline, on every machine built from the image.",
         remediation: "Capture from a machine no domain user has signed in to, or clear the cache (CachedLogonsCount 0, then sign out and reboot) before sysprep.",
-        references: &[],
+        references: &[LSA_SECRETS_DOC],
         hits: crate::audit::cached_logons,
     }
 
@@ -1028,7 +1042,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "The built-in Administrator (RID 500) is enabled: the same account, and with a password set the same password, on every machine built from the image; it is exempt from lockout.",
         remediation: "Disable it (`net user Administrator /active:no`) and manage local administrator passwords with Windows LAPS.",
-        references: &[],
+        references: &[LAPS_DOC],
         hits: crate::audit::builtin_admin_enabled,
     }
 
@@ -1042,7 +1056,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Medium },
         message: "An enabled local account other than the built-in Administrator is a member of Administrators: a shared local admin on every machine built from the image.",
         remediation: "Remove the build account or take it out of Administrators before capture; use LAPS or Entra/Intune role assignments.",
-        references: &[],
+        references: &[LAPS_DOC],
         hits: crate::audit::other_local_admin,
     }
 
@@ -1056,7 +1070,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "An enabled local account has no password (no NT hash stored).",
         remediation: "Disable or delete the account, or set a password, before capture.",
-        references: &[],
+        references: &[LAPS_DOC],
         hits: crate::audit::account_without_password,
     }
 
@@ -1070,7 +1084,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "The Guest account (RID 501) is enabled.",
         remediation: "Disable it: `net user Guest /active:no`.",
-        references: &[],
+        references: &[LAPS_DOC],
         hits: crate::audit::guest_enabled,
     }
 
@@ -1084,7 +1098,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Low },
         message: "A user profile other than Default and Public is in the image (\\Users or ProfileList): whatever its user left, every machine gets.",
         remediation: "Delete the profile (System Properties > User Profiles, or Remove-CimInstance Win32_UserProfile) before sysprep.",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::leftover_profile,
     }
 
@@ -1098,7 +1112,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "A profile holds a credential file: an SSH private key, AWS keys, Docker or Git credentials, an Azure CLI / MSAL token cache, a PFX/P12, or a browser's saved passwords.",
         remediation: "Delete the file, revoke or rotate the credential it holds, and rebuild the image from a clean profile.",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::credential_file,
     }
 
@@ -1112,7 +1126,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "A PSReadLine history file has lines that handle credentials (-AsPlainText, ConvertTo-SecureString, -Password, connection strings); the lines are not shown, their numbers are.",
         remediation: "Delete ConsoleHost_history.txt, rotate the credentials those lines used, and disable history during builds (Set-PSReadLineOption -HistorySaveStyle SaveNothing).",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::history_credential,
     }
 
@@ -1126,7 +1140,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "Microsoft Defender Antivirus is disabled by policy or its real-time protection is off.",
         remediation: "Remove the DisableAntiSpyware / DisableRealtimeMonitoring policies before capture.",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::defender_disabled,
     }
 
@@ -1140,7 +1154,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Medium },
         message: "Defender exclusions (paths, extensions, processes) are configured; each excluded location is a place malware is not scanned.",
         remediation: "Review every exclusion; remove those only the build needed.",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::defender_exclusions,
     }
 
@@ -1154,7 +1168,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "A Windows Firewall profile is off (EnableFirewall = 0) by setting or policy.",
         remediation: "Turn every profile back on (`Set-NetFirewallProfile -All -Enabled True`) and remove the policy.",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::firewall_disabled,
     }
 
@@ -1168,7 +1182,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "EnableLUA is 0: UAC is off and every administrator's process runs elevated.",
         remediation: "Set EnableLUA to 1 under HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System.",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::uac_disabled,
     }
 
@@ -1182,7 +1196,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Medium },
         message: "The SMBv1 server or client is enabled: a deprecated protocol with wormable vulnerabilities.",
         remediation: "Remove the feature: `Disable-WindowsOptionalFeature -Online -FeatureName SMB1Protocol`.",
-        references: &[],
+        references: &[SMB1_DOC],
         hits: crate::audit::smb1_enabled,
     }
 
@@ -1196,7 +1210,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "WDigest UseLogonCredential is 1: logon passwords are kept reversibly in LSASS memory.",
         remediation: "Delete UseLogonCredential (or set it to 0) under SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\WDigest.",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::wdigest,
     }
 
@@ -1210,7 +1224,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Medium },
         message: "NoLMHash is 0: passwords are also stored as LM hashes, which crack in seconds.",
         remediation: "Set NoLMHash to 1 under SYSTEM\\CurrentControlSet\\Control\\Lsa.",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::lm_hash,
     }
 
@@ -1224,7 +1238,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Medium },
         message: "RDP-Tcp UserAuthentication is 0: Remote Desktop accepts connections before authenticating the user.",
         remediation: "Set UserAuthentication to 1 (System Properties > Remote > allow only NLA).",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::rdp_without_nla,
     }
 
@@ -1238,7 +1252,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "The WinRM service policy allows unencrypted traffic or Basic authentication: credentials cross the network in clear.",
         remediation: "Remove AllowUnencryptedTraffic and AllowBasic under SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service.",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::winrm_insecure,
     }
 
@@ -1252,7 +1266,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Info },
         message: "Neither LSA protection (RunAsPPL) nor Credential Guard (LsaCfgFlags) is configured in the image (they may still come from policy at deployment).",
         remediation: "Set RunAsPPL to 1 under SYSTEM\\CurrentControlSet\\Control\\Lsa, or enable Credential Guard by policy.",
-        references: &[],
+        references: &[LSA_PROTECTION_DOC],
         hits: crate::audit::lsa_protection_off,
     }
 
@@ -1266,7 +1280,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Info },
         message: "NoDriveTypeAutoRun is not 0xFF: AutoRun is not disabled for every drive type.",
         remediation: "Set the policy Turn off AutoPlay (NoDriveTypeAutoRun = 0xFF).",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::autorun_not_disabled,
     }
 
@@ -1280,7 +1294,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::High },
         message: "The default boot loader has testsigning or nointegritychecks on: unsigned drivers load.",
         remediation: "`bcdedit /set {default} testsigning off` and `bcdedit /set {default} nointegritychecks off` before capture.",
-        references: &[],
+        references: &[BASELINE_DOC],
         hits: crate::audit::boot_integrity_off,
     }
 
@@ -1294,7 +1308,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Medium },
         message: "An autostart entry runs from a user-writable or unusual place, or uses a mechanism attackers favour (IFEO Debugger, AppInit_DLLs, AppCertDLLs, an added LSA package, a changed Winlogon Shell/Userinit, a service outside System32/Program Files).",
         remediation: "Confirm the entry is yours; remove it if not, and install software under Program Files.",
-        references: &[],
+        references: &[AUTORUNS_DOC],
         hits: crate::audit::risky_autorun,
     }
 
@@ -1308,7 +1322,7 @@ rules! {
         kind: RuleKind::Audit { severity: AuditSeverity::Low },
         message: "A bounded walk (profiles, credential files, scheduled tasks, answer files) hit its cap: what lies beyond it was not looked at.",
         remediation: "Review the named location by hand; the caps are in vhdlint-gather's budgets.rs.",
-        references: &[],
+        references: &[AUTORUNS_DOC],
         hits: crate::audit::audit_incomplete,
     }
 }

@@ -420,3 +420,36 @@ fn a_corrupt_hive_in_the_middle_of_an_audit_prints_no_secret() {
         assert_no_secrets(&format!("corrupt SAM: {what}"), &text, &secrets);
     }
 }
+
+#[test]
+fn an_audit_of_a_fixture_reads_at_most_8_mib() {
+    // Issue 15's budget (work counter, not time): ≤ 8 MiB read per fixture image.
+    for name in [
+        "gold.vhdx",
+        "audit-secrets.vhdx",
+        "audit-posture.vhdx",
+        "audit-lsa.vhdx",
+    ] {
+        let img = image(name);
+        let out = vhdlint(&[
+            "audit",
+            img.to_str().unwrap(),
+            "--stats",
+            "--format",
+            "json",
+        ]);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let bytes = doc["stats"]["bytes"].as_u64().unwrap();
+        assert!(bytes > 0 && bytes <= 8 << 20, "{name}: {bytes} bytes read");
+        // The audit reads more than check (the SAM, profiles, tasks), never less.
+        let chk = vhdlint(&[
+            "check",
+            img.to_str().unwrap(),
+            "--stats",
+            "--format",
+            "json",
+        ]);
+        let chk: serde_json::Value = serde_json::from_slice(&chk.stdout).unwrap();
+        assert!(chk["stats"]["bytes"].as_u64().unwrap() <= bytes, "{name}");
+    }
+}

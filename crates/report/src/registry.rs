@@ -168,10 +168,18 @@ fn is_secret_key(key_path: &str) -> bool {
         .contains("policy\\secrets\\")
 }
 
-/// Values that hold a password in clear text outside the LSA secrets: Winlogon's auto-logon
-/// `DefaultPassword` / `AltDefaultPassword` (any key named `Winlogon`).
+/// Values that hold a secret outside the LSA secrets: Winlogon's auto-logon `DefaultPassword` /
+/// `AltDefaultPassword` (any key named `Winlogon`), and a SAM user's hashes (`V`, …).
 fn is_secret_value(key_path: &str, value: &str) -> bool {
-    is_secret_key(key_path)
+    let lower = key_path.to_ascii_lowercase().replace('/', "\\");
+    // A SAM user's `V` holds its (encrypted) LM/NT hashes; `SupplementalCredentials` and
+    // `ResetData` hold more credential material: length only, like the LSA secrets.
+    let sam_user = lower.contains("sam\\domains\\account\\users\\")
+        && ["v", "supplementalcredentials", "resetdata"]
+            .iter()
+            .any(|n| value.eq_ignore_ascii_case(n));
+    sam_user
+        || is_secret_key(key_path)
         || (key_path
             .replace('/', "\\")
             .rsplit('\\')

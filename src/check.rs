@@ -25,6 +25,8 @@ pub(crate) struct CheckArgs {
     pub stats: bool,
     /// `audit`: the `VS…` rules, with `--min-severity` and `--fail-on`.
     pub audit: Option<vhdlint_policy::AuditOptions>,
+    /// `check --with-audit`: the check plus the audit's findings in one document.
+    pub with_audit: bool,
 }
 
 pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
@@ -56,6 +58,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
         .par_iter()
         .map(|p| {
             match match &args.audit {
+                Some(a) if args.with_audit => vhdlint::check_with_audit(p, &options, a),
                 Some(a) => vhdlint::audit(p, &options, a),
                 None => vhdlint::check(p, &options),
             } {

@@ -152,6 +152,48 @@ pub fn audit(
     ))
 }
 
+/// `vhdlint check --with-audit`: [`check`]'s document with the audit gathered too: its `VS…`
+/// findings beside the `VL…` ones (`facts.audit` filled), failed when either judgement fails
+/// (a check error, or an audit finding at or above `audit.fail_on`).
+///
+/// `Err` only when the operating system will not open or read the file.
+pub fn check_with_audit(
+    path: &Path,
+    options: &Options,
+    audit: &vhdlint_policy::AuditOptions,
+) -> Result<CheckJson, ContainerError> {
+    let started = Instant::now();
+    let (facts, counts) = match vhdlint_container::open(path) {
+        Ok(c) => {
+            let container = Arc::new(c);
+            let facts = vhdlint_gather::gather_container_audit(&container, &options.gather);
+            (facts, container.file_stats())
+        }
+        Err(e) if e.is_os_error() => return Err(e),
+        Err(e) => (unreadable_container(path, &e), ReadStats::default()),
+    };
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut evaluation = evaluate(&facts, &options.policy);
+    let audited = vhdlint_policy::audit(&facts, audit);
+    evaluation.passed &= audited.passed;
+    evaluation.findings.extend(audited.findings);
+    let stats = options.stats.then(|| StatsJson {
+        reads: counts.calls,
+        bytes: counts.bytes,
+        millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    });
+    Ok(CheckJson::new(
+        &path.display().to_string(),
+        &name,
+        facts,
+        evaluation,
+        stats,
+    ))
+}
+
 /// Judges the facts and assembles the document.
 fn finish(
     image: &str,

@@ -70,6 +70,10 @@ enum Command {
         /// Include the bytes and reads each check took, and its time.
         #[arg(long)]
         stats: bool,
+        /// Also run the audit (`vhdlint audit`'s VS rules) and report its findings in the same
+        /// document; an audit finding of high severity or more fails the image.
+        #[arg(long)]
+        with_audit: bool,
     },
     /// Audit images for what a security reviewer must know before cloning them: credentials
     /// left behind (answer files, auto-logon, LSA secrets, cached logons, profiles' credential
@@ -314,6 +318,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             strict,
             no_logs,
             stats,
+            with_audit,
         } => {
             if let Some(list) = files_from {
                 images.extend(output::files_from(&list)?);
@@ -321,16 +326,24 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             if images.is_empty() {
                 anyhow::bail!("check: no images (the --files-from list is empty)");
             }
+            let profile: vhdlint_policy::Profile = profile.into();
             check::check(check::CheckArgs {
                 images,
-                profile: profile.into(),
+                profile,
                 as_of,
                 max_os_disk_gb,
                 strict,
                 no_logs,
                 output,
                 stats,
-                audit: None,
+                // The policy options are set from the check's own in `check::check`.
+                audit: with_audit.then(|| {
+                    vhdlint_policy::AuditOptions::new(vhdlint_policy::Options::new(
+                        profile,
+                        vhdlint_policy::Date::today_utc(),
+                    ))
+                }),
+                with_audit,
             })
         }
         Command::Audit {
@@ -366,6 +379,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
                     min_severity: min_severity.into(),
                     fail_on: fail_on.into(),
                 }),
+                with_audit: false,
             })
         }
         Command::Rules { format } => rules(format),

@@ -127,6 +127,12 @@ fn each_audit_finding_fires_on_its_fixture_and_on_no_other() {
         }
         assert_eq!(doc["passed"], true, "{name}");
         assert_eq!(doc["command"], "audit");
+        // Every part of a good image reads: the audit step has no problem.
+        assert_eq!(
+            doc["facts"]["audit"]["problems"],
+            serde_json::json!([]),
+            "{name}"
+        );
     }
 }
 
@@ -404,15 +410,16 @@ fn a_corrupt_hive_in_the_middle_of_an_audit_prints_no_secret() {
     let img = dir.join("corrupt-sam.vhdx");
     std::fs::write(&img, &bytes).unwrap();
     let doc = &audit_json(std::slice::from_ref(&img))[0];
-    let problems = doc["facts"]["problems"].as_array().unwrap();
+    let problems = doc["facts"]["audit"]["problems"].as_array().unwrap();
     assert!(
         problems
             .iter()
             .any(|p| p["message"].as_str().unwrap().contains("SAM")),
         "{problems:?}"
     );
-    // The rest of the audit still ran (the answer file, the profile).
+    // The rest of the audit still ran (the answer file, the profile), and says what it missed.
     assert!(fired(doc).contains("VS0001"));
+    assert!(fired(doc).contains("VS0027"));
     let key = ssh_key_body(&img);
     let mut secrets: Vec<&str> = PLANTED.to_vec();
     secrets.push(&key);
@@ -452,4 +459,42 @@ fn an_audit_of_a_fixture_reads_at_most_8_mib() {
         let chk: serde_json::Value = serde_json::from_slice(&chk.stdout).unwrap();
         assert!(chk["stats"]["bytes"].as_u64().unwrap() <= bytes, "{name}");
     }
+}
+
+#[test]
+fn check_with_audit_adds_the_audit_findings_and_judges_readability_as_check_does() {
+    let gold = image("gold.vhdx");
+    let g = gold.to_str().unwrap();
+    let plain = vhdlint(&["check", g, "--format", "json", "--as-of", "2026-12-01"]);
+    let both = vhdlint(&[
+        "check",
+        g,
+        "--with-audit",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-12-01",
+    ]);
+    assert_eq!(plain.status.code(), both.status.code());
+    let plain: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    let both: serde_json::Value = serde_json::from_slice(&both.stdout).unwrap();
+    assert_eq!(plain["facts"]["problems"], both["facts"]["problems"]);
+    let vl = |d: &serde_json::Value| -> BTreeSet<String> {
+        fired(d)
+            .into_iter()
+            .filter(|r| r.starts_with("VL"))
+            .collect()
+    };
+    assert_eq!(vl(&plain), vl(&both));
+    assert!(fired(&both).iter().any(|r| r.starts_with("VS")));
+    // An audit finding of high severity fails the image.
+    let secrets = image("audit-secrets.vhdx");
+    let out = vhdlint(&[
+        "check",
+        secrets.to_str().unwrap(),
+        "--with-audit",
+        "--as-of",
+        "2026-12-01",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
 }

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::evidence::{Evidence, Fact};
+use crate::model::Problem;
 
 /// The audit section of [`crate::ImageFacts`] (absent from `check` output).
 #[derive(Clone, Debug, Default, Serialize)]
@@ -32,6 +33,10 @@ pub struct AuditFacts {
     pub installed: Vec<InstalledApp>,
     /// Walk caps that were hit (`profiles: 64 entries`), empty when every walk completed.
     pub caps_hit: Vec<String>,
+    /// What the audit step could not read (a corrupt SAM, an unreadable profile). Kept here,
+    /// not in `ImageFacts::problems`, so that `check --with-audit` judges the image's
+    /// readability exactly as `check` does.
+    pub problems: Vec<Problem>,
 }
 
 /// One credential element of an answer file.

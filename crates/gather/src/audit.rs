@@ -72,16 +72,18 @@ pub const APPDATA_CREDENTIAL_FILES: [&str; 4] = [
 ];
 
 /// The audit step: everything [`AuditFacts`] holds, from the opened hives and the Windows
-/// volume. What cannot be read becomes a problem; the rest is still gathered.
+/// volume. What cannot be read becomes a problem in [`AuditFacts::problems`]; the rest is
+/// still gathered.
 pub fn gather_audit(
     fs: &dyn FileSystem,
     index: Option<u32>,
     hives: &WindowsHives,
     control_set: Option<&str>,
     opts: &GatherOptions,
-    problems: &mut Vec<Problem>,
 ) -> AuditFacts {
     let mut a = AuditFacts::default();
+    let mut problems_found = Vec::new();
+    let problems = &mut problems_found;
     answer_credentials(fs, index, &mut a, problems);
     let software = hives.software.as_ref().ok().map(|hive| Reg {
         name: "SOFTWARE",
@@ -91,7 +93,13 @@ pub fn gather_audit(
         name: "SYSTEM",
         hive,
     });
+    // A SECURITY hive with neither `Policy\Secrets` nor `Cache` (a fresh or test hive) holds
+    // no secrets; the reader refuses it, the audit records nothing.
+    let has_lsa = |h: &vhdlint_registry::Hive| {
+        matches!(h.key(r"Policy\Secrets"), Ok(Some(_))) || matches!(h.key("Cache"), Ok(Some(_)))
+    };
     let lsa = match &hives.security {
+        Ok(h) if !has_lsa(h) => None,
         Ok(h) => match LsaSecrets::read(h) {
             Ok(l) => Some(l),
             Err(e) => {
@@ -131,6 +139,7 @@ pub fn gather_audit(
         system_autoruns(sys, cs, &mut a, problems);
     }
     tasks(fs, index, &mut a, problems);
+    a.problems = problems_found;
     a
 }
 

@@ -403,7 +403,6 @@ fn gather_windows(
             &opened,
             w.control_set.value.as_deref(),
             opts,
-            problems,
         ));
     }
     Some(w)

@@ -600,18 +600,26 @@ pub fn risky_autorun(facts: &ImageFacts, _: &Options) -> Vec<Hit> {
     })
 }
 
-/// VS0027: a walk cap was hit (the audit may be incomplete).
+/// VS0027: a walk cap was hit, or a part the audit reads could not be read (the audit may be
+/// incomplete).
 pub fn audit_incomplete(facts: &ImageFacts, _: &Options) -> Vec<Hit> {
     audited(facts, |a| {
-        a.caps_hit
-            .iter()
-            .map(|c| {
-                Hit::new(
-                    format!("The audit stopped at a cap: {c}."),
-                    vec![Evidence::derived(c.clone())],
-                )
-            })
-            .collect()
+        let caps = a.caps_hit.iter().map(|c| {
+            Hit::new(
+                format!("The audit stopped at a cap: {c}."),
+                vec![Evidence::derived(c.clone())],
+            )
+        });
+        let unread = a.problems.iter().map(|p| {
+            Hit::new(
+                format!(
+                    "The audit could not read a part of the image: {}.",
+                    p.message
+                ),
+                or_derived(&p.evidence, p.message.clone()),
+            )
+        });
+        caps.chain(unread).collect()
     })
 }
 

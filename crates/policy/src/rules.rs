@@ -1313,14 +1313,14 @@ rules! {
     }
 
     /// ## What it checks
-    /// A bounded walk (profiles, credential files, scheduled tasks, answer files) hit its cap: what lies beyond it was not looked at.
+    /// A bounded walk (profiles, credential files, scheduled tasks, answer files) hit its cap, or a part the audit reads (the SAM, a profile, a task file) could not be read: what lies beyond was not looked at.
     /// ## Severity
     /// low (`vhdlint audit`).
     AuditIncomplete = "VS0027" {
         name: "audit-incomplete",
         title: "Audit stopped at a cap",
         kind: RuleKind::Audit { severity: AuditSeverity::Low },
-        message: "A bounded walk (profiles, credential files, scheduled tasks, answer files) hit its cap: what lies beyond it was not looked at.",
+        message: "A bounded walk (profiles, credential files, scheduled tasks, answer files) hit its cap, or a part the audit reads (the SAM, a profile, a task file) could not be read: what lies beyond was not looked at.",
         remediation: "Review the named location by hand; the caps are in vhdlint-gather's budgets.rs.",
         references: &[AUTORUNS_DOC],
         hits: crate::audit::audit_incomplete,

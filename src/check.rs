@@ -21,6 +21,10 @@ pub(crate) struct CheckArgs {
     pub no_logs: bool,
     pub output: OutputArgs,
     pub stats: bool,
+    /// `audit`: the `VS…` rules, with `--min-severity` and `--fail-on`.
+    pub audit: Option<vhdlint_policy::AuditOptions>,
+    /// `check --with-audit`: the check plus the audit's findings in one document.
+    pub with_audit: bool,
 }
 
 pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
@@ -32,6 +36,13 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
     let mut policy = vhdlint_policy::Options::new(args.profile, as_of);
     policy.max_os_disk_gb = args.max_os_disk_gb;
     policy.strict = args.strict;
+    let args = CheckArgs {
+        audit: args.audit.map(|a| vhdlint_policy::AuditOptions {
+            policy: policy.clone(),
+            ..a
+        }),
+        ..args
+    };
     let options = Options {
         policy,
         gather: GatherOptions {
@@ -43,9 +54,15 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
     let entries: Vec<Entry> = args
         .images
         .par_iter()
-        .map(|p| match vhdlint::check(p, &options) {
-            Ok(doc) => Entry::Checked(Box::new(doc)),
-            Err(e) => Entry::Unopened(UnopenedJson::new(&p.shown(), &e.reason())),
+        .map(|p| {
+            match match &args.audit {
+                Some(a) if args.with_audit => vhdlint::check_with_audit(p, &options, a),
+                Some(a) => vhdlint::audit(p, &options, a),
+                None => vhdlint::check(p, &options),
+            } {
+                Ok(doc) => Entry::Checked(Box::new(doc)),
+                Err(e) => Entry::Unopened(UnopenedJson::new(&p.shown(), &e.reason())),
+            }
         })
         .collect();
     let run = Run {

@@ -68,33 +68,11 @@ impl Options {
 /// be reached or fails mid-check (never a verdict then); a corrupt container or partition table
 /// is a document whose facts hold the problem (a failed image).
 pub fn check(source: impl Into<Source>, options: &Options) -> Result<CheckJson, SourceError> {
-    let source = source.into();
-    let started = Instant::now();
-    let shown = source.shown();
-    let opened = source.open_container(OpenOptions::default())?;
-    let (facts, counts) = match opened.value {
-        Ok(c) => {
-            let container = Arc::new(c);
-            let facts = gather_container(&container, &options.gather);
-            let counts = match &opened.remote {
-                Some(r) => r.reads(),
-                None => container.file_stats(),
-            };
-            (facts, counts)
-        }
-        Err(e) => (unreadable_container(&shown, &e), ReadStats::default()),
-    };
-    if let Some(failure) = opened.remote.as_ref().and_then(source::Remote::failure) {
-        // A network failure says nothing about the image: no verdict.
-        return Err(SourceError::Remote(failure));
-    }
-    let wire = opened.remote.as_ref().map(source::Remote::wire);
-    Ok(finish(
-        &shown,
-        &source.stem(),
-        facts,
-        options,
-        options.stats.then_some((counts, wire, started)),
+    let g = gather(source.into(), options, gather_container)?;
+    let evaluation = evaluate(&g.facts, &options.policy);
+    let stats = g.stats(options);
+    Ok(CheckJson::new(
+        &g.shown, &g.stem, g.facts, evaluation, stats,
     ))
 }
 
@@ -117,6 +95,111 @@ pub fn check_source(name: &str, source: Arc<dyn ReadAt>, options: &Options) -> C
         options,
         options.stats.then_some((counts, None, started)),
     )
+}
+
+/// `vhdlint audit` on the image at `source` (a path or a URL): opens it read-only, gathers its
+/// facts with the audit step ([`vhdlint_gather::gather_container_audit`]), runs the `VS…` rules
+/// and assembles the document (the `check` document's shape; findings carry `securitySeverity`).
+///
+/// `Err` as for [`check`]. No secret found in the image is in the document: the facts hold
+/// names, kinds, locations and lengths only.
+pub fn audit(
+    source: impl Into<Source>,
+    options: &Options,
+    audit: &vhdlint_policy::AuditOptions,
+) -> Result<CheckJson, SourceError> {
+    let g = gather(
+        source.into(),
+        options,
+        vhdlint_gather::gather_container_audit,
+    )?;
+    let evaluation = vhdlint_policy::audit(&g.facts, audit);
+    let stats = g.stats(options);
+    Ok(CheckJson::audit(
+        &g.shown, &g.stem, g.facts, evaluation, stats,
+    ))
+}
+
+/// `vhdlint check --with-audit`: [`check`]'s document with the audit gathered too: its `VS…`
+/// findings beside the `VL…` ones (`facts.audit` filled), failed when either judgement fails
+/// (a check error, or an audit finding at or above `audit.fail_on`).
+///
+/// `Err` as for [`check`].
+pub fn check_with_audit(
+    source: impl Into<Source>,
+    options: &Options,
+    audit: &vhdlint_policy::AuditOptions,
+) -> Result<CheckJson, SourceError> {
+    let g = gather(
+        source.into(),
+        options,
+        vhdlint_gather::gather_container_audit,
+    )?;
+    let mut evaluation = evaluate(&g.facts, &options.policy);
+    let audited = vhdlint_policy::audit(&g.facts, audit);
+    evaluation.passed &= audited.passed;
+    evaluation.findings.extend(audited.findings);
+    let stats = g.stats(options);
+    Ok(CheckJson::new(
+        &g.shown, &g.stem, g.facts, evaluation, stats,
+    ))
+}
+
+/// What [`gather`] read: the facts, the names to show, and the read counters.
+struct Gathered {
+    shown: String,
+    stem: String,
+    facts: ImageFacts,
+    counts: ReadStats,
+    wire: Option<RemoteStatsJson>,
+    started: Instant,
+}
+
+impl Gathered {
+    fn stats(&self, options: &Options) -> Option<StatsJson> {
+        options.stats.then(|| StatsJson {
+            reads: self.counts.calls,
+            bytes: self.counts.bytes,
+            millis: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            remote: self.wire.clone(),
+        })
+    }
+}
+
+/// Opens `source` once and gathers its facts with `gather_fn`; a network failure met on the
+/// way is an `Err` (never a verdict).
+fn gather(
+    source: Source,
+    options: &Options,
+    gather_fn: fn(&Arc<Container>, &GatherOptions) -> ImageFacts,
+) -> Result<Gathered, SourceError> {
+    let started = Instant::now();
+    let shown = source.shown();
+    let opened = source.open_container(OpenOptions::default())?;
+    let (facts, counts) = match opened.value {
+        Ok(c) => {
+            let container = Arc::new(c);
+            let facts = gather_fn(&container, &options.gather);
+            let counts = match &opened.remote {
+                Some(r) => r.reads(),
+                None => container.file_stats(),
+            };
+            (facts, counts)
+        }
+        Err(e) => (unreadable_container(&shown, &e), ReadStats::default()),
+    };
+    if let Some(failure) = opened.remote.as_ref().and_then(source::Remote::failure) {
+        return Err(SourceError::Remote(failure));
+    }
+    let wire = opened.remote.as_ref().map(source::Remote::wire);
+    Ok(Gathered {
+        shown,
+        stem: source.stem(),
+        facts,
+        counts,
+        wire,
+        started,
+    })
 }
 
 /// Judges the facts and assembles the document.

@@ -101,6 +101,40 @@ enum Command {
         /// Include the bytes and reads each check took, and its time.
         #[arg(long)]
         stats: bool,
+        /// Also run the audit (`vhdlint audit`'s VS rules) and report its findings in the same
+        /// document; an audit finding of high severity or more fails the image.
+        #[arg(long)]
+        with_audit: bool,
+    },
+    /// Audit images for what a security reviewer must know before cloning them: credentials
+    /// left behind (answer files, auto-logon, LSA secrets, cached logons, profiles' credential
+    /// files), local accounts, security posture, autostart entries.
+    ///
+    /// Findings are the `VS…` rules, each with a severity (critical, high, medium, low, info),
+    /// evidence and a fix. Secrets are never printed: their existence, location, kind and
+    /// length only. Exit code 0 when no finding reaches --fail-on, 1 when one does, 2 when an
+    /// image cannot be opened.
+    Audit {
+        /// The images (VHD, VHDX or raw), audited in parallel.
+        #[arg(required_unless_present = "files_from")]
+        images: Vec<PathBuf>,
+        /// Also audit the images listed in FILE, one path per line (`-`: stdin).
+        #[arg(long, value_name = "FILE")]
+        files_from: Option<PathBuf>,
+        #[command(flatten)]
+        output: output::OutputArgs,
+        /// Report only findings at or above this severity.
+        #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
+        min_severity: SeverityArg,
+        /// Exit 1 when a finding at or above this severity is present.
+        #[arg(long, value_enum, default_value_t = SeverityArg::High)]
+        fail_on: SeverityArg,
+        /// Do not replay registry transaction logs (read dirty hives as they are).
+        #[arg(long)]
+        no_logs: bool,
+        /// Include the bytes and reads each audit took, and its time.
+        #[arg(long)]
+        stats: bool,
     },
     /// List the rules: id, name, level per profile, Graph error code, title.
     Rules {
@@ -211,8 +245,36 @@ enum OutputFormat {
     Json,
 }
 
+/// `vhdlint audit --min-severity` / `--fail-on`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum SeverityArg {
+    /// Critical.
+    Critical,
+    /// High.
+    High,
+    /// Medium.
+    Medium,
+    /// Low.
+    Low,
+    /// Info.
+    Info,
+}
+
+impl From<SeverityArg> for vhdlint_policy::AuditSeverity {
+    fn from(s: SeverityArg) -> Self {
+        use vhdlint_policy::AuditSeverity as A;
+        match s {
+            SeverityArg::Critical => A::Critical,
+            SeverityArg::High => A::High,
+            SeverityArg::Medium => A::Medium,
+            SeverityArg::Low => A::Low,
+            SeverityArg::Info => A::Info,
+        }
+    }
+}
+
 /// `vhdlint rules --format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum RulesFormat {
     Text,
     Json,
@@ -320,6 +382,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             strict,
             no_logs,
             stats,
+            with_audit,
         } => {
             if let Some(list) = files_from {
                 images.extend(output::files_from(&list)?);
@@ -327,15 +390,60 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             if images.is_empty() {
                 anyhow::bail!("check: no images (the --files-from list is empty)");
             }
+            let profile: vhdlint_policy::Profile = profile.into();
             check::check(check::CheckArgs {
                 images: images.iter().map(|p| source(p)).collect(),
-                profile: profile.into(),
+                profile,
                 as_of,
                 max_os_disk_gb,
                 strict,
                 no_logs,
                 output,
                 stats,
+                // The policy options are set from the check's own in `check::check`.
+                audit: with_audit.then(|| {
+                    vhdlint_policy::AuditOptions::new(vhdlint_policy::Options::new(
+                        profile,
+                        vhdlint_policy::Date::today_utc(),
+                    ))
+                }),
+                with_audit,
+            })
+        }
+        Command::Audit {
+            mut images,
+            files_from,
+            output,
+            min_severity,
+            fail_on,
+            no_logs,
+            stats,
+        } => {
+            if let Some(list) = files_from {
+                images.extend(output::files_from(&list)?);
+            }
+            if images.is_empty() {
+                anyhow::bail!("audit: no images (the --files-from list is empty)");
+            }
+            let policy = vhdlint_policy::Options::new(
+                vhdlint_policy::Profile::default(),
+                vhdlint_policy::Date::today_utc(),
+            );
+            check::check(check::CheckArgs {
+                images: images.iter().map(|p| source(p)).collect(),
+                profile: vhdlint_policy::Profile::default(),
+                as_of: None,
+                max_os_disk_gb: vhdlint_policy::DEFAULT_MAX_OS_DISK_GB,
+                strict: false,
+                no_logs,
+                output,
+                stats,
+                audit: Some(vhdlint_policy::AuditOptions {
+                    policy,
+                    min_severity: min_severity.into(),
+                    fail_on: fail_on.into(),
+                }),
+                with_audit: false,
             })
         }
         Command::Rules { format } => rules(format),

@@ -39,7 +39,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 for tool in sgdisk sfdisk mkfs.fat fsck.fat mmd mcopy mkntfs ntfslabel ntfs-3g ntfsls ntfscat \
-  hivexregedit hivexget hivexsh qemu-img xz python3 iconv; do
+  hivexregedit hivexget hivexsh qemu-img xz python3 iconv chntpw ssh-keygen; do
   command -v "$tool" >/dev/null || { echo "$tool is required (see the top of $0)" >&2; exit 1; }
 done
 [ -e /dev/fuse ] || { echo "/dev/fuse is required (ntfs-3g)" >&2; exit 1; }
@@ -107,6 +107,8 @@ VARIANTS=(not-generalized aad-joined pro-edition win10-1909 multi-session recove
   gen1-mbr stale-unattend cdrom-disabled domain-joined workgroup-empty-sid mdm-enrolled
   reserved-storage dirty-hive win10-22h2 win11-24h2 server-2022 aad-login-residue too-large
   bitlocker corrupt-gpt)
+# Audit variants (vhdlint audit, issue 15): appended, each differs from gold in one audit area.
+VARIANTS+=(audit-secrets audit-accounts audit-posture audit-lsa)
 
 # configure VARIANT: the file-level knobs; gold's values first, then the variant's one change.
 # (Registry changes live in overrides/VARIANT.HIVE.reg and are picked up by make_hive.)
@@ -121,6 +123,14 @@ configure() {
   aad_plugin=no              # yes: Packages/Plugins/...AADLoginForWindows/2.1.0.0/HandlerManifest.json
   grow_to=""                 # e.g. 80G: the finished disk grown (sparse) and its GPT backup moved
   patch=none                 # fve: OS boot sector OEM id -> -FVE-FS-; gpt: both GPT signatures zeroed
+  sam=gold                   # SAM (make_sam): gold = museum-win10 SAM with the build user (1001) taken
+                             # out of Administrators and disabled (chntpw); accounts = Administrator and
+                             # Guest enabled (chntpw), the build user an enabled admin without password
+  security_hive=reg          # reg: built from security.reg; museum: the real museum-win10 SECURITY
+                             # (a DefaultPassword LSA secret, DPAPI_SYSTEM, NL$KM)
+  audit_task=no              # yes: audit-task.xml (UTF-16LE, BOM) as Windows\System32\Tasks\BuildCleanup
+  audit_files=no             # yes: audit-unattend.xml in Panther\Unattend + a leftover profile
+                             # Users\builder with credential files (populate_audit_secrets)
   case $variant in
     gold) ;;
     not-generalized) sysprep_tag=no; image_state=IMAGE_STATE_COMPLETE ;;
@@ -135,6 +145,10 @@ configure() {
     aad-joined | pro-edition | win10-1909 | multi-session | cdrom-disabled | domain-joined | \
       workgroup-empty-sid | mdm-enrolled | reserved-storage | win10-22h2 | win11-24h2 | \
       server-2022) ;; # registry only
+    audit-secrets) audit_files=yes ;; # + overrides/audit-secrets.software.reg
+    audit-accounts) sam=accounts ;;
+    audit-posture) audit_task=yes ;; # + overrides/audit-posture.{software,system,bcd}.reg
+    audit-lsa) security_hive=museum ;;
     *) echo "unknown variant $variant" >&2; exit 1 ;;
   esac
 }
@@ -181,6 +195,64 @@ make_hives() {
   make_hive "$d/NTUSER.DAT" ntuser
   make_hive "$d/BCD" bcd
   if [ "$dirty_system" = yes ]; then make_dirty "$d/SYSTEM"; fi
+  make_sam "$d/SAM"
+  if [ "$security_hive" = museum ]; then
+    xz -dc "$corpus/hives/museum-win10/SECURITY.xz" > "$d/SECURITY"
+    xz -dc "$corpus/hives/museum-win10/SECURITY.LOG1.xz" > "$d/SECURITY.LOG1"
+  fi
+}
+
+# make_sam OUT: the SAM hive, written by chntpw on the real museum-win10 SAM (accounts in
+# shared/corpus/MANIFEST.md: Administrator 500, Guest 501, DefaultAccount 503,
+# WDAGUtilityAccount 504 disabled; AndrewRathbun 1001 enabled, an administrator, no NT hash
+# stored: no password), per $sam.
+# chntpw -l reads the result back (Admin? and Lock? columns).
+make_sam() {
+  local out=$1 listing
+  xz -dc "$corpus/hives/museum-win10/SAM.xz" > "$out"
+  case $sam in
+    gold)
+      # Out of Administrators (user edit menu), then disabled: ACB (F value, offset 0x38)
+      # 0x0214 -> 0x0215 through chntpw's registry editor (its user menu cannot disable).
+      printf '5\n220\nq\ny\n' | chntpw -u 0x3e9 "$out" >/dev/null 2>&1 || true
+      printf 'cd SAM\\Domains\\Account\\Users\\000003E9\ned F\n\n:38 15\ns\nq\ny\n' \
+        | chntpw -e "$out" >/dev/null 2>&1 || true
+      ;;
+    accounts)
+      local rid
+      for rid in 0x1f4 0x1f5; do printf '2\nq\ny\n' | chntpw -u "$rid" "$out" >/dev/null 2>&1 || true; done
+      ;;
+  esac
+  listing=$(chntpw -l "$out" | grep '^| 0')
+  case $sam in
+    gold)
+      grep -q '03e9 | AndrewRathbun  *|        | dis/lock' <<<"$listing" || { echo "make_sam: 1001 an admin or enabled" >&2; exit 1; }
+      grep -q '01f4 | Administrator  *| ADMIN  | dis/lock' <<<"$listing" || { echo "make_sam: 500 not disabled" >&2; exit 1; } ;;
+    accounts)
+      grep -q '01f4 | Administrator  *| ADMIN  |          |' <<<"$listing" || { echo "make_sam: 500 not enabled" >&2; exit 1; }
+      grep -q '01f5 | Guest  *|        |          |' <<<"$listing" || { echo "make_sam: 501 not enabled" >&2; exit 1; } ;;
+  esac
+}
+
+# populate_audit_secrets ROOT HIVES: what a build leaves behind (audit-secrets): an answer file
+# with passwords, and the build user's profile with an SSH key (ssh-keygen), AWS keys, Git
+# credentials and a PowerShell history that handles a password. Every password is a planted
+# test secret (tests/cli/audit.rs lists them).
+populate_audit_secrets() {
+  local m=$1 h=$2 u="$1/Users/builder"
+  mkdir -p "$m/Windows/Panther/Unattend" "$u/.ssh" "$u/.aws" \
+    "$u/AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine" "$u/Documents"
+  cp audit-unattend.xml "$m/Windows/Panther/Unattend/unattend.xml"
+  cp "$h/NTUSER.DAT" "$u/NTUSER.DAT"
+  rm -f "$work/id_ed25519" "$work/id_ed25519.pub"
+  ssh-keygen -q -t ed25519 -N '' -C builder@fixture -f "$work/id_ed25519"
+  cp "$work/id_ed25519" "$u/.ssh/id_ed25519"
+  cp "$work/id_ed25519.pub" "$u/.ssh/id_ed25519.pub"
+  printf '[default]\r\naws_access_key_id = AKIAPLANTEDFIXTURE01\r\naws_secret_access_key = PlantedAwsSecretKey0123456789abcdefGHIJ\r\n' > "$u/.aws/credentials"
+  printf 'https://builder:Planted-Git-Secret4@dev.azure.com\n' > "$u/.git-credentials"
+  printf 'Get-ChildItem C:\\build\r\n$p = ConvertTo-SecureString \x27Planted-History-Secret2\x27 -AsPlainText -Force\r\nInstall-Module Az\r\n' \
+    > "$u/AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/ConsoleHost_history.txt"
+  printf 'notes\r\n' > "$u/Documents/readme.txt"
 }
 
 # State.ini as Windows writes it: UTF-16LE with a BOM, CRLF line ends.
@@ -195,6 +267,13 @@ populate_windows() {
     "$m/Windows/System32/drivers/etc" "$m/Windows/Setup/State" "$m/Users/Default"
   cp "$h/SYSTEM" "$h/SOFTWARE" "$h/SECURITY" "$m/Windows/System32/config/"
   cp "$h/NTUSER.DAT" "$m/Users/Default/NTUSER.DAT"
+  cp "$h/SAM" "$m/Windows/System32/config/SAM"
+  if [ -f "$h/SECURITY.LOG1" ]; then cp "$h/SECURITY.LOG1" "$m/Windows/System32/config/"; fi
+  if [ "$audit_files" = yes ]; then populate_audit_secrets "$m" "$h"; fi
+  if [ "$audit_task" = yes ]; then # Task Scheduler writes its task files as UTF-16LE with a BOM
+    mkdir -p "$m/Windows/System32/Tasks"
+    { printf '\xff\xfe'; iconv -f UTF-8 -t UTF-16LE audit-task.xml; } > "$m/Windows/System32/Tasks/BuildCleanup"
+  fi
   pe_stub "vhdlint cmd.exe " 4096 > "$m/Windows/System32/cmd.exe"
   if [ "$sysprep_tag" = yes ]; then : > "$m/Windows/System32/Sysprep/Sysprep_succeeded.tag"; fi
   write_state_ini "$m/Windows/Setup/State/State.ini"
@@ -507,6 +586,10 @@ aad-login-residue|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system3
 too-large|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|85899345920|ok/ok|NTFS|Windows 11|Client|-|-
 bitlocker|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?:-|134217728|ok/ok|-FVE-FS-|Windows 11|?|?|?
 corrupt-gpt|dos|ee|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?:?|134217728|zero/zero|?|?|?|?|?
+audit-secrets|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+audit-accounts|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+audit-posture|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+audit-lsa|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|hex(0):|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 EOF
 
 check() {

@@ -14,6 +14,7 @@ use std::process::{Command, Output};
 
 use vhdlint_testkit::testdata_file;
 
+mod audit;
 mod azurite;
 mod boot;
 mod check;

@@ -88,6 +88,8 @@ fn image_commands(name: &str) -> Vec<Vec<String>> {
     vec![
         args(&["check", name, "--format", "json"]),
         args(&["check", name, "--no-logs"]),
+        args(&["audit", name, "--format", "json"]),
+        args(&["audit", name, "--format", "sarif", "--no-logs"]),
         args(&["inspect", name, "--format", "json"]),
         args(&["ls", name, "/Windows/System32/config"]),
         args(&["cat", name, "/Windows/System32/config/SYSTEM"]),

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::evidence::{Evidence, Fact};
+use crate::model::Problem;
 
 /// The audit section of [`crate::ImageFacts`] (absent from `check` output).
 #[derive(Clone, Debug, Default, Serialize)]
@@ -28,8 +29,14 @@ pub struct AuditFacts {
     pub credential_files: Vec<CredentialFileFact>,
     /// Autostart entries (inventory).
     pub autoruns: Vec<Autorun>,
+    /// Installed applications (`Uninstall` keys, 64- and 32-bit): inventory, no finding.
+    pub installed: Vec<InstalledApp>,
     /// Walk caps that were hit (`profiles: 64 entries`), empty when every walk completed.
     pub caps_hit: Vec<String>,
+    /// What the audit step could not read (a corrupt SAM, an unreadable profile). Kept here,
+    /// not in `ImageFacts::problems`, so that `check --with-audit` judges the image's
+    /// readability exactly as `check` does.
+    pub problems: Vec<Problem>,
 }
 
 /// One credential element of an answer file.
@@ -198,6 +205,24 @@ pub struct Autorun {
     /// Attackers' favourite: not what Windows ships (a debugger, a shell, a service outside the system folders).
     pub risky: bool,
     /// Where.
+    pub evidence: Vec<Evidence>,
+}
+
+/// An installed application (an `Uninstall` subkey).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstalledApp {
+    /// `DisplayName` (the key name when absent).
+    pub name: String,
+    /// `DisplayVersion`.
+    pub version: Option<String>,
+    /// `Publisher`.
+    pub publisher: Option<String>,
+    /// `InstallDate` (`YYYYMMDD` as stored).
+    pub install_date: Option<String>,
+    /// `machine64`, `machine32` or a user profile's name.
+    pub scope: String,
+    /// The key.
     pub evidence: Vec<Evidence>,
 }
 

@@ -43,8 +43,8 @@ pub mod identity;
 pub mod model;
 
 pub use audit::{
-    AnswerCredential, AuditFacts, AutoLogon, Autorun, CredentialFileFact, LocalAccount,
-    LsaSecretFact, Posture, UserProfile,
+    AnswerCredential, AuditFacts, AutoLogon, Autorun, CredentialFileFact, InstalledApp,
+    LocalAccount, LsaSecretFact, Posture, UserProfile,
 };
 pub use evidence::{Evidence, Fact, Reason};
 pub use identity::{

@@ -11,3 +11,25 @@ pub const CHECK_OVERLAY_BUDGET: u64 = 32 << 20;
 /// Most `CloudDomainJoin\JoinInfo` subkeys looked at (a device joins once; Windows keeps one
 /// subkey per join certificate thumbprint).
 pub const MAX_JOIN_KEYS: usize = 64;
+
+// ---- `vhdlint audit` (crate::audit): every walk of what a user or an installer left behind is
+// capped; a cap that is hit is named in `audit.capsHit` (the walk stops, the facts say so).
+
+/// Most user profiles looked at (`\Users\*` and `ProfileList` together).
+pub const MAX_PROFILES: usize = 64;
+/// Deepest folder level walked inside a profile (the profile folder is level 0).
+pub const MAX_PROFILE_DEPTH: usize = 4;
+/// Most directory entries listed over every profile walk of one image.
+pub const MAX_PROFILE_ENTRIES: usize = 4096;
+/// Most bytes read from credential files of one image (each file is further capped by
+/// `vhdlint_artifacts::credential_files::MAX_CREDENTIAL_FILE_BYTES`).
+pub const MAX_CREDENTIAL_BYTES: u64 = 4 << 20;
+/// Most scheduled-task files read (`\Windows\System32\Tasks`).
+pub const MAX_TASK_FILES: usize = 1024;
+/// Deepest folder level walked under `\Windows\System32\Tasks`.
+pub const MAX_TASK_DEPTH: usize = 8;
+/// Most bytes read from scheduled-task files of one image.
+pub const MAX_TASK_BYTES_TOTAL: u64 = 4 << 20;
+/// Most subkeys looked at under one registry key walked by the audit (`Uninstall`, `Services`,
+/// `Image File Execution Options`, `ProfileList`) and most values of one `Run` key.
+pub const MAX_AUDIT_SUBKEYS: usize = 4096;

@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod boot;
 pub mod budgets;
 pub mod container;
@@ -86,6 +87,24 @@ pub const SYSTEM_ROOT: &str = r"\Windows";
 /// Gathers every fact of an opened image. Never fails: what cannot be read becomes a
 /// [`Problem`] in [`ImageFacts::problems`] and the rest is still gathered.
 pub fn gather(image: &Image, opts: &GatherOptions) -> ImageFacts {
+    gather_impl(image, opts, false)
+}
+
+/// [`gather`] plus the audit step ([`audit::gather_audit`]): `ImageFacts::audit` is set
+/// (`vhdlint audit`). `check` calls [`gather`], which never reads what only the audit needs.
+pub fn gather_audit(image: &Image, opts: &GatherOptions) -> ImageFacts {
+    gather_impl(image, opts, true)
+}
+
+/// [`gather_container`] with the audit step.
+pub fn gather_container_audit(container: &Arc<Container>, opts: &GatherOptions) -> ImageFacts {
+    match Image::from_container(Arc::clone(container)) {
+        Ok(image) => gather_audit(&image, opts),
+        Err(e) => facts_without_partitions(container, &e),
+    }
+}
+
+fn gather_impl(image: &Image, opts: &GatherOptions, with_audit: bool) -> ImageFacts {
     let mut problems = Vec::new();
     let container = container::container_facts(image.container().info());
     let partitions = container::partition_facts(image.partitions());
@@ -93,8 +112,14 @@ pub fn gather(image: &Image, opts: &GatherOptions) -> ImageFacts {
     // The Windows volume search mounts data volumes in table order until one holds Windows.
     let windows_volume = layout::windows_volume(image);
     scan_volumes(image, windows_volume.is_none(), &mut problems);
+    let mut audit = None;
     let windows = match windows_volume {
-        Some(volume) => gather_windows(volume, opts, &mut problems),
+        Some(volume) => gather_windows(
+            volume,
+            opts,
+            with_audit.then_some(&mut audit),
+            &mut problems,
+        ),
         None => {
             problems.push(no_windows_volume(image));
             None
@@ -109,7 +134,11 @@ pub fn gather(image: &Image, opts: &GatherOptions) -> ImageFacts {
         boot,
         windows,
         problems,
-        audit: None,
+        audit: if with_audit {
+            Some(audit.unwrap_or_default())
+        } else {
+            None
+        },
     }
 }
 
@@ -295,6 +324,7 @@ fn no_windows_volume(image: &Image) -> Problem {
 fn gather_windows(
     volume: &Volume,
     opts: &GatherOptions,
+    audit: Option<&mut Option<vhdlint_facts::AuditFacts>>,
     problems: &mut Vec<Problem>,
 ) -> Option<WindowsFacts> {
     let fs = match volume.fs() {
@@ -366,5 +396,14 @@ fn gather_windows(
     // The OS identity is decided once, from the version values SOFTWARE (and SYSTEM's
     // ProductType) gave, and stored.
     w.fill_identity();
+    if let Some(slot) = audit {
+        *slot = Some(audit::gather_audit(
+            &*fs,
+            index,
+            &opened,
+            w.control_set.value.as_deref(),
+            opts,
+        ));
+    }
     Some(w)
 }

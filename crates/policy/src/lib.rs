@@ -42,6 +42,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod date;
 pub mod error;
 pub mod evaluate;
@@ -51,6 +52,7 @@ pub mod rule;
 pub mod rules;
 pub mod servicing;
 
+pub use audit::{audit, AuditOptions};
 pub use date::Date;
 pub use error::{PolicyError, Result};
 pub use evaluate::{

@@ -183,7 +183,7 @@ impl Default for Options {
 /// Which command runs a rule, and how serious its findings are.
 ///
 /// `vhdlint check` rules (ids `VL…`) have a [`Level`] per [`Profile`] and may carry a Graph
-/// error code. `vhdlint audit` rules (ids `VS…`, not declared yet) will have one
+/// error code. `vhdlint audit` rules (ids `VS…`) will have one
 /// [`AuditSeverity`] and no Graph code; they live in the same table and [`crate::evaluate()`]
 /// never runs them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,9 +203,10 @@ pub enum RuleKind {
 }
 
 /// The severity of an audit finding (`vhdlint audit`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum AuditSeverity {
+    #[default]
     /// For information.
     Info,
     /// Low.
@@ -216,6 +217,66 @@ pub enum AuditSeverity {
     High,
     /// Critical.
     Critical,
+}
+
+impl AuditSeverity {
+    /// Every severity, least severe first.
+    pub const ALL: [AuditSeverity; 5] = [
+        AuditSeverity::Info,
+        AuditSeverity::Low,
+        AuditSeverity::Medium,
+        AuditSeverity::High,
+        AuditSeverity::Critical,
+    ];
+
+    /// `critical`, `high`, `medium`, `low` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditSeverity::Info => "info",
+            AuditSeverity::Low => "low",
+            AuditSeverity::Medium => "medium",
+            AuditSeverity::High => "high",
+            AuditSeverity::Critical => "critical",
+        }
+    }
+
+    /// The `check` severity an audit finding is reported with (`critical`/`high` → error,
+    /// `medium`/`low` → warning, `info` → info): SARIF `level`, JUnit, annotations.
+    pub fn level(self) -> Severity {
+        match self {
+            AuditSeverity::Critical | AuditSeverity::High => Severity::Error,
+            AuditSeverity::Medium | AuditSeverity::Low => Severity::Warning,
+            AuditSeverity::Info => Severity::Info,
+        }
+    }
+
+    /// SARIF `properties.security-severity` (GitHub's bands: critical ≥ 9.0, high ≥ 7.0,
+    /// medium ≥ 4.0, low ≥ 0.1).
+    pub fn score(self) -> &'static str {
+        match self {
+            AuditSeverity::Critical => "9.5",
+            AuditSeverity::High => "8.0",
+            AuditSeverity::Medium => "5.5",
+            AuditSeverity::Low => "3.0",
+            AuditSeverity::Info => "0.0",
+        }
+    }
+}
+
+impl fmt::Display for AuditSeverity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for AuditSeverity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AuditSeverity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown severity {s:?} (critical, high, medium, low, info)"))
+    }
 }
 
 /// What a rule sees in the facts, whatever the profile's level.
@@ -305,6 +366,14 @@ impl Rule {
         self.levels().map_or(Level::Allowed, |l| l.get(profile))
     }
 
+    /// The severity of an audit rule; `None` for a `check` rule.
+    pub fn audit_severity(&self) -> Option<AuditSeverity> {
+        match self.kind {
+            RuleKind::Audit { severity } => Some(severity),
+            RuleKind::Check { .. } => None,
+        }
+    }
+
     /// The Graph error code an error finding carries, if any.
     pub fn graph_code(&self) -> Option<GraphErrorCode> {
         match self.kind {
@@ -339,6 +408,7 @@ impl Rule {
                 message: hit.message,
                 evidence: hit.evidence,
                 remediation: self.remediation,
+                security_severity: None,
             })
             .collect()
     }
@@ -384,4 +454,8 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     /// How to fix it.
     pub remediation: &'static str,
+    /// An audit finding's severity (`critical` … `info`; SARIF `security-severity`); absent
+    /// from `check` findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_severity: Option<AuditSeverity>,
 }

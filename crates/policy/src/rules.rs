@@ -22,7 +22,7 @@ use vhdlint_facts::{
 
 use crate::evaluate::os_servicing;
 use crate::graph::{GraphErrorCode, OsStatus};
-use crate::rule::{Hit, Level, Levels, Profile, Rule, RuleKind};
+use crate::rule::{AuditSeverity, Hit, Level, Levels, Profile, Rule, RuleKind};
 
 const W365_DOC: &str = "https://learn.microsoft.com/windows-365/enterprise/device-images";
 const DEVBOX_DOC: &str =
@@ -31,6 +31,20 @@ const AVD_DOC: &str = "https://learn.microsoft.com/azure/virtual-desktop/set-up-
 const PREPARE_VHD_DOC: &str =
     "https://learn.microsoft.com/azure/virtual-machines/windows/prepare-for-upload-vhd-image";
 const GRAPH_DOC: &str = "https://learn.microsoft.com/graph/api/resources/cloudpcdeviceimage";
+const UNATTEND_DOC: &str =
+    "https://learn.microsoft.com/windows-hardware/manufacture/desktop/wsim/hide-sensitive-data-in-an-answer-file";
+const AUTOLOGON_DOC: &str =
+    "https://learn.microsoft.com/troubleshoot/windows-server/user-profiles-and-logon/turn-on-automatic-logon";
+const LSA_SECRETS_DOC: &str =
+    "https://learn.microsoft.com/windows/security/threat-protection/security-policy-settings/interactive-logon-number-of-previous-logons-to-cache-in-case-domain-controller-is-not-available";
+const LAPS_DOC: &str = "https://learn.microsoft.com/windows-server/identity/laps/laps-overview";
+const BASELINE_DOC: &str =
+    "https://learn.microsoft.com/windows/security/operating-system-security/device-management/windows-security-configuration-framework/windows-security-baselines";
+const LSA_PROTECTION_DOC: &str =
+    "https://learn.microsoft.com/windows-server/security/credentials-protection-and-management/configuring-additional-lsa-protection";
+const SMB1_DOC: &str =
+    "https://learn.microsoft.com/windows-server/storage/file-server/troubleshoot/detect-enable-and-disable-smbv1-v2-v3";
+const AUTORUNS_DOC: &str = "https://learn.microsoft.com/sysinternals/downloads/autoruns";
 
 /// A `check` rule's kind: its levels per profile and Graph code.
 const fn check(levels: Levels, graph_code: Option<GraphErrorCode>) -> RuleKind {
@@ -929,6 +943,387 @@ rules! {
                 })
                 .collect()
         }),
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // VS00xx: audit (`vhdlint audit`; severities, not profile levels; hits in crate::audit)
+
+    /// ## What it checks
+    /// An answer file left in the image holds a password in plain text or base64 (UTF-16LE of password + element name, trivially reversible): every machine built from the image carries it.
+    /// ## Severity
+    /// critical (`vhdlint audit`).
+    AnswerFilePassword = "VS0001" {
+        name: "answer-file-password",
+        title: "Password in an answer file",
+        kind: RuleKind::Audit { severity: AuditSeverity::Critical },
+        message: "An answer file left in the image holds a password in plain text or base64 (UTF-16LE of password + element name, trivially reversible): every machine built from the image carries it.",
+        remediation: "Delete the answer files (Windows\\Panther, Windows\\Panther\\Unattend, Windows\\System32\\Sysprep, the root) before capture, change the password, and deliver credentials at deployment time (LAPS, a provisioning secret store).",
+        references: &[UNATTEND_DOC],
+        hits: crate::audit::answer_file_password,
+    }
+
+    /// ## What it checks
+    /// An answer file left in the image holds a password in an encoded or hashed form: not plain text, but still material an attacker can attack offline.
+    /// ## Severity
+    /// medium (`vhdlint audit`).
+    AnswerFileEncodedPassword = "VS0002" {
+        name: "answer-file-encoded-password",
+        title: "Encoded password in an answer file",
+        kind: RuleKind::Audit { severity: AuditSeverity::Medium },
+        message: "An answer file left in the image holds a password in an encoded or hashed form: not plain text, but still material an attacker can attack offline.",
+        remediation: "Delete the answer files before capture and change the password.",
+        references: &[UNATTEND_DOC],
+        hits: crate::audit::answer_file_encoded_password,
+    }
+
+    /// ## What it checks
+    /// An auto-logon password is stored in the image: Winlogon DefaultPassword (clear text in SOFTWARE) or the LSA secret DefaultPassword (decryptable offline with the SYSTEM boot key).
+    /// ## Severity
+    /// critical (`vhdlint audit`).
+    AutologonPassword = "VS0003" {
+        name: "autologon-password",
+        title: "Auto-logon password stored",
+        kind: RuleKind::Audit { severity: AuditSeverity::Critical },
+        message: "An auto-logon password is stored in the image: Winlogon DefaultPassword (clear text in SOFTWARE) or the LSA secret DefaultPassword (decryptable offline with the SYSTEM boot key).",
+        remediation: "Turn auto-logon off and remove the password (`reg delete \"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\" /v DefaultPassword /f`; Sysinternals Autologon /delete removes the LSA secret), then change the account's password.",
+        references: &[AUTOLOGON_DOC],
+        hits: crate::audit::autologon_password,
+    }
+
+    /// ## What it checks
+    /// Winlogon AutoAdminLogon is 1: every machine built from the image signs an account in at boot, without anyone typing a password.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    AutologonEnabled = "VS0004" {
+        name: "autologon-enabled",
+        title: "Auto-logon enabled",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "Winlogon AutoAdminLogon is 1: every machine built from the image signs an account in at boot, without anyone typing a password.",
+        remediation: "Set AutoAdminLogon to 0 (and remove DefaultPassword) before capture.",
+        references: &[AUTOLOGON_DOC],
+        hits: crate::audit::autologon_enabled,
+    }
+
+    /// ## What it checks
+    /// An `_SC_<service>` LSA secret stores the password of the account a service runs as; it is decryptable offline and cloned to every machine.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    LsaServiceSecret = "VS0005" {
+        name: "lsa-service-secret",
+        title: "Service-account password in LSA secrets",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "An `_SC_<service>` LSA secret stores the password of the account a service runs as; it is decryptable offline and cloned to every machine.",
+        remediation: "Run the service as a virtual or managed service account (gMSA), or remove it and its credentials before capture.",
+        references: &[LSA_SECRETS_DOC],
+        hits: crate::audit::lsa_service_secret,
+    }
+
+    /// ## What it checks
+    /// The SECURITY hive holds cached domain logons (NL$n): domain users' password verifiers, crackable offline, on every machine built from the image.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    CachedLogons = "VS0006" {
+        name: "cached-domain-logons",
+        title: "Cached domain logons",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "The SECURITY hive holds cached domain logons (NL$n): domain users' password verifiers, crackable offline, on every machine built from the image.",
+        remediation: "Capture from a machine no domain user has signed in to, or clear the cache (CachedLogonsCount 0, then sign out and reboot) before sysprep.",
+        references: &[LSA_SECRETS_DOC],
+        hits: crate::audit::cached_logons,
+    }
+
+    /// ## What it checks
+    /// The built-in Administrator (RID 500) is enabled: the same account, and with a password set the same password, on every machine built from the image; it is exempt from lockout.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    BuiltinAdminEnabled = "VS0007" {
+        name: "builtin-administrator-enabled",
+        title: "Built-in Administrator enabled",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "The built-in Administrator (RID 500) is enabled: the same account, and with a password set the same password, on every machine built from the image; it is exempt from lockout.",
+        remediation: "Disable it (`net user Administrator /active:no`) and manage local administrator passwords with Windows LAPS.",
+        references: &[LAPS_DOC],
+        hits: crate::audit::builtin_admin_enabled,
+    }
+
+    /// ## What it checks
+    /// An enabled local account other than the built-in Administrator is a member of Administrators: a shared local admin on every machine built from the image.
+    /// ## Severity
+    /// medium (`vhdlint audit`).
+    OtherLocalAdmin = "VS0008" {
+        name: "other-local-administrator",
+        title: "Other enabled local administrator",
+        kind: RuleKind::Audit { severity: AuditSeverity::Medium },
+        message: "An enabled local account other than the built-in Administrator is a member of Administrators: a shared local admin on every machine built from the image.",
+        remediation: "Remove the build account or take it out of Administrators before capture; use LAPS or Entra/Intune role assignments.",
+        references: &[LAPS_DOC],
+        hits: crate::audit::other_local_admin,
+    }
+
+    /// ## What it checks
+    /// An enabled local account has no password (no NT hash stored).
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    AccountWithoutPassword = "VS0009" {
+        name: "account-without-password",
+        title: "Enabled account without a password",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "An enabled local account has no password (no NT hash stored).",
+        remediation: "Disable or delete the account, or set a password, before capture.",
+        references: &[LAPS_DOC],
+        hits: crate::audit::account_without_password,
+    }
+
+    /// ## What it checks
+    /// The Guest account (RID 501) is enabled.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    GuestEnabled = "VS0010" {
+        name: "guest-enabled",
+        title: "Guest account enabled",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "The Guest account (RID 501) is enabled.",
+        remediation: "Disable it: `net user Guest /active:no`.",
+        references: &[LAPS_DOC],
+        hits: crate::audit::guest_enabled,
+    }
+
+    /// ## What it checks
+    /// A user profile other than Default and Public is in the image (\\Users or ProfileList): whatever its user left, every machine gets.
+    /// ## Severity
+    /// low (`vhdlint audit`).
+    LeftoverProfile = "VS0011" {
+        name: "leftover-profile",
+        title: "User profile left in the image",
+        kind: RuleKind::Audit { severity: AuditSeverity::Low },
+        message: "A user profile other than Default and Public is in the image (\\Users or ProfileList): whatever its user left, every machine gets.",
+        remediation: "Delete the profile (System Properties > User Profiles, or Remove-CimInstance Win32_UserProfile) before sysprep.",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::leftover_profile,
+    }
+
+    /// ## What it checks
+    /// A profile holds a credential file: an SSH private key, AWS keys, Docker or Git credentials, an Azure CLI / MSAL token cache, a PFX/P12, or a browser's saved passwords.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    CredentialFile = "VS0012" {
+        name: "credential-file",
+        title: "Credential file in a profile",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "A profile holds a credential file: an SSH private key, AWS keys, Docker or Git credentials, an Azure CLI / MSAL token cache, a PFX/P12, or a browser's saved passwords.",
+        remediation: "Delete the file, revoke or rotate the credential it holds, and rebuild the image from a clean profile.",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::credential_file,
+    }
+
+    /// ## What it checks
+    /// A PSReadLine history file has lines that handle credentials (-AsPlainText, ConvertTo-SecureString, -Password, connection strings); the lines are not shown, their numbers are.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    HistoryCredential = "VS0013" {
+        name: "history-credential",
+        title: "Credentials in PowerShell history",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "A PSReadLine history file has lines that handle credentials (-AsPlainText, ConvertTo-SecureString, -Password, connection strings); the lines are not shown, their numbers are.",
+        remediation: "Delete ConsoleHost_history.txt, rotate the credentials those lines used, and disable history during builds (Set-PSReadLineOption -HistorySaveStyle SaveNothing).",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::history_credential,
+    }
+
+    /// ## What it checks
+    /// Microsoft Defender Antivirus is disabled by policy or its real-time protection is off.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    DefenderDisabled = "VS0014" {
+        name: "defender-disabled",
+        title: "Microsoft Defender disabled",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "Microsoft Defender Antivirus is disabled by policy or its real-time protection is off.",
+        remediation: "Remove the DisableAntiSpyware / DisableRealtimeMonitoring policies before capture.",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::defender_disabled,
+    }
+
+    /// ## What it checks
+    /// Defender exclusions (paths, extensions, processes) are configured; each excluded location is a place malware is not scanned.
+    /// ## Severity
+    /// medium (`vhdlint audit`).
+    DefenderExclusions = "VS0015" {
+        name: "defender-exclusions",
+        title: "Microsoft Defender exclusions",
+        kind: RuleKind::Audit { severity: AuditSeverity::Medium },
+        message: "Defender exclusions (paths, extensions, processes) are configured; each excluded location is a place malware is not scanned.",
+        remediation: "Review every exclusion; remove those only the build needed.",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::defender_exclusions,
+    }
+
+    /// ## What it checks
+    /// A Windows Firewall profile is off (EnableFirewall = 0) by setting or policy.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    FirewallDisabled = "VS0016" {
+        name: "firewall-disabled",
+        title: "Windows Firewall disabled",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "A Windows Firewall profile is off (EnableFirewall = 0) by setting or policy.",
+        remediation: "Turn every profile back on (`Set-NetFirewallProfile -All -Enabled True`) and remove the policy.",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::firewall_disabled,
+    }
+
+    /// ## What it checks
+    /// EnableLUA is 0: UAC is off and every administrator's process runs elevated.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    UacDisabled = "VS0017" {
+        name: "uac-disabled",
+        title: "User Account Control off",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "EnableLUA is 0: UAC is off and every administrator's process runs elevated.",
+        remediation: "Set EnableLUA to 1 under HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System.",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::uac_disabled,
+    }
+
+    /// ## What it checks
+    /// The SMBv1 server or client is enabled: a deprecated protocol with wormable vulnerabilities.
+    /// ## Severity
+    /// medium (`vhdlint audit`).
+    Smb1Enabled = "VS0018" {
+        name: "smb1-enabled",
+        title: "SMBv1 enabled",
+        kind: RuleKind::Audit { severity: AuditSeverity::Medium },
+        message: "The SMBv1 server or client is enabled: a deprecated protocol with wormable vulnerabilities.",
+        remediation: "Remove the feature: `Disable-WindowsOptionalFeature -Online -FeatureName SMB1Protocol`.",
+        references: &[SMB1_DOC],
+        hits: crate::audit::smb1_enabled,
+    }
+
+    /// ## What it checks
+    /// WDigest UseLogonCredential is 1: logon passwords are kept reversibly in LSASS memory.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    WdigestLogonCredential = "VS0019" {
+        name: "wdigest-logon-credential",
+        title: "WDigest stores logon passwords",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "WDigest UseLogonCredential is 1: logon passwords are kept reversibly in LSASS memory.",
+        remediation: "Delete UseLogonCredential (or set it to 0) under SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\WDigest.",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::wdigest,
+    }
+
+    /// ## What it checks
+    /// NoLMHash is 0: passwords are also stored as LM hashes, which crack in seconds.
+    /// ## Severity
+    /// medium (`vhdlint audit`).
+    LmHashStored = "VS0020" {
+        name: "lm-hash-stored",
+        title: "LM hashes stored",
+        kind: RuleKind::Audit { severity: AuditSeverity::Medium },
+        message: "NoLMHash is 0: passwords are also stored as LM hashes, which crack in seconds.",
+        remediation: "Set NoLMHash to 1 under SYSTEM\\CurrentControlSet\\Control\\Lsa.",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::lm_hash,
+    }
+
+    /// ## What it checks
+    /// RDP-Tcp UserAuthentication is 0: Remote Desktop accepts connections before authenticating the user.
+    /// ## Severity
+    /// medium (`vhdlint audit`).
+    RdpWithoutNla = "VS0021" {
+        name: "rdp-without-nla",
+        title: "RDP without Network Level Authentication",
+        kind: RuleKind::Audit { severity: AuditSeverity::Medium },
+        message: "RDP-Tcp UserAuthentication is 0: Remote Desktop accepts connections before authenticating the user.",
+        remediation: "Set UserAuthentication to 1 (System Properties > Remote > allow only NLA).",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::rdp_without_nla,
+    }
+
+    /// ## What it checks
+    /// The WinRM service policy allows unencrypted traffic or Basic authentication: credentials cross the network in clear.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    WinrmInsecure = "VS0022" {
+        name: "winrm-insecure",
+        title: "WinRM allows unencrypted traffic or Basic",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "The WinRM service policy allows unencrypted traffic or Basic authentication: credentials cross the network in clear.",
+        remediation: "Remove AllowUnencryptedTraffic and AllowBasic under SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service.",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::winrm_insecure,
+    }
+
+    /// ## What it checks
+    /// Neither LSA protection (RunAsPPL) nor Credential Guard (LsaCfgFlags) is configured in the image (they may still come from policy at deployment).
+    /// ## Severity
+    /// info (`vhdlint audit`).
+    LsaProtectionOff = "VS0023" {
+        name: "lsa-protection-off",
+        title: "No LSA protection or Credential Guard",
+        kind: RuleKind::Audit { severity: AuditSeverity::Info },
+        message: "Neither LSA protection (RunAsPPL) nor Credential Guard (LsaCfgFlags) is configured in the image (they may still come from policy at deployment).",
+        remediation: "Set RunAsPPL to 1 under SYSTEM\\CurrentControlSet\\Control\\Lsa, or enable Credential Guard by policy.",
+        references: &[LSA_PROTECTION_DOC],
+        hits: crate::audit::lsa_protection_off,
+    }
+
+    /// ## What it checks
+    /// NoDriveTypeAutoRun is not 0xFF: AutoRun is not disabled for every drive type.
+    /// ## Severity
+    /// info (`vhdlint audit`).
+    AutorunNotDisabled = "VS0024" {
+        name: "autorun-not-disabled",
+        title: "AutoRun not disabled",
+        kind: RuleKind::Audit { severity: AuditSeverity::Info },
+        message: "NoDriveTypeAutoRun is not 0xFF: AutoRun is not disabled for every drive type.",
+        remediation: "Set the policy Turn off AutoPlay (NoDriveTypeAutoRun = 0xFF).",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::autorun_not_disabled,
+    }
+
+    /// ## What it checks
+    /// The default boot loader has testsigning or nointegritychecks on: unsigned drivers load.
+    /// ## Severity
+    /// high (`vhdlint audit`).
+    BootIntegrityOff = "VS0025" {
+        name: "boot-integrity-off",
+        title: "Boot integrity checks off",
+        kind: RuleKind::Audit { severity: AuditSeverity::High },
+        message: "The default boot loader has testsigning or nointegritychecks on: unsigned drivers load.",
+        remediation: "`bcdedit /set {default} testsigning off` and `bcdedit /set {default} nointegritychecks off` before capture.",
+        references: &[BASELINE_DOC],
+        hits: crate::audit::boot_integrity_off,
+    }
+
+    /// ## What it checks
+    /// An autostart entry runs from a user-writable or unusual place, or uses a mechanism attackers favour (IFEO Debugger, AppInit_DLLs, AppCertDLLs, an added LSA package, a changed Winlogon Shell/Userinit, a service outside System32/Program Files).
+    /// ## Severity
+    /// medium (`vhdlint audit`).
+    RiskyAutorun = "VS0026" {
+        name: "risky-autorun",
+        title: "Autostart entry attackers use",
+        kind: RuleKind::Audit { severity: AuditSeverity::Medium },
+        message: "An autostart entry runs from a user-writable or unusual place, or uses a mechanism attackers favour (IFEO Debugger, AppInit_DLLs, AppCertDLLs, an added LSA package, a changed Winlogon Shell/Userinit, a service outside System32/Program Files).",
+        remediation: "Confirm the entry is yours; remove it if not, and install software under Program Files.",
+        references: &[AUTORUNS_DOC],
+        hits: crate::audit::risky_autorun,
+    }
+
+    /// ## What it checks
+    /// A bounded walk (profiles, credential files, scheduled tasks, answer files) hit its cap, or a part the audit reads (the SAM, a profile, a task file) could not be read: what lies beyond was not looked at.
+    /// ## Severity
+    /// low (`vhdlint audit`).
+    AuditIncomplete = "VS0027" {
+        name: "audit-incomplete",
+        title: "Audit stopped at a cap",
+        kind: RuleKind::Audit { severity: AuditSeverity::Low },
+        message: "A bounded walk (profiles, credential files, scheduled tasks, answer files) hit its cap, or a part the audit reads (the SAM, a profile, a task file) could not be read: what lies beyond was not looked at.",
+        remediation: "Review the named location by hand; the caps are in vhdlint-gather's budgets.rs.",
+        references: &[AUTORUNS_DOC],
+        hits: crate::audit::audit_incomplete,
     }
 }
 

@@ -49,7 +49,9 @@ fn good_image_fires_no_rule_in_any_profile() {
 #[test]
 fn every_rule_has_a_case() {
     let cases: HashSet<RuleId> = cases().iter().map(|(id, _)| *id).collect();
-    for r in RULES {
+    // Audit rules (VS…) are judged on their fixture images (tests/cli/audit.rs) and on
+    // `vhdlint_policy::audit`'s unit tests.
+    for r in RULES.iter().filter(|r| r.audit_severity().is_none()) {
         assert!(cases.contains(&r.id), "no case for {}", r.id);
     }
 }

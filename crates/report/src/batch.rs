@@ -198,9 +198,16 @@ pub enum EntryJson<'a> {
 
 /// The envelope of `entries`.
 pub fn envelope(entries: &[Entry]) -> Envelope<'_> {
+    let audit = entries
+        .iter()
+        .any(|e| matches!(e, Entry::Checked(d) if d.is_audit()));
     Envelope {
         schema_version: SCHEMA_VERSION,
-        kind: "vhdlint.check",
+        kind: if audit {
+            "vhdlint.audit"
+        } else {
+            "vhdlint.check"
+        },
         summary: Summary::of(entries),
         images: entries
             .iter()

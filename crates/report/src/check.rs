@@ -75,6 +75,10 @@ pub struct CheckJson {
     /// Reads and time, with `--stats`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<StatsJson>,
+    /// `audit` when this is a `vhdlint audit` document (findings are `VS…` with a
+    /// `securitySeverity`); absent for `check`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<&'static str>,
 }
 
 impl CheckJson {
@@ -105,7 +109,32 @@ impl CheckJson {
             facts,
             cloud_pc_device_image: graph,
             stats,
+            command: None,
         }
+    }
+
+    /// Assembles the `audit` document of one image: findings most severe first
+    /// (`securitySeverity`), `passed` when none reaches `--fail-on`.
+    pub fn audit(
+        image: &str,
+        display_name: &str,
+        facts: ImageFacts,
+        evaluation: Evaluation,
+        stats: Option<StatsJson>,
+    ) -> Self {
+        let mut doc = CheckJson::new(image, display_name, facts, evaluation, stats);
+        doc.findings.sort_by(|a, b| {
+            b.security_severity
+                .cmp(&a.security_severity)
+                .then(a.rule.cmp(b.rule))
+        });
+        doc.command = Some("audit");
+        doc
+    }
+
+    /// True for a `vhdlint audit` document.
+    pub fn is_audit(&self) -> bool {
+        self.command == Some("audit")
     }
 }
 
@@ -132,11 +161,15 @@ pub fn check_text_styled(doc: &CheckJson, style: TextStyle) -> String {
     } else {
         paint(style.color, RED, "FAIL")
     };
-    let _ = writeln!(
-        out,
-        "{}: {} (profile {}, as of {})",
-        doc.image, verdict, doc.profile, doc.as_of
-    );
+    if doc.is_audit() {
+        let _ = writeln!(out, "{}: {} (audit)", doc.image, verdict);
+    } else {
+        let _ = writeln!(
+            out,
+            "{}: {} (profile {}, as of {})",
+            doc.image, verdict, doc.profile, doc.as_of
+        );
+    }
     let os = match (
         &g.operating_system,
         &g.os_build_number,
@@ -170,7 +203,10 @@ pub fn check_text_styled(doc: &CheckJson, style: TextStyle) -> String {
             continue;
         }
         let code = f.error_code.map(|c| format!(" [{c}]")).unwrap_or_default();
-        let label = format!("{:<7}", severity_label(f.severity));
+        let label = match f.security_severity {
+            Some(s) => format!("{:<8}", s.as_str()),
+            None => format!("{:<7}", severity_label(f.severity)),
+        };
         let label = match f.severity {
             Severity::Error => paint(style.color, RED, &label),
             Severity::Warning => paint(style.color, YELLOW, &label),
@@ -183,6 +219,16 @@ pub fn check_text_styled(doc: &CheckJson, style: TextStyle) -> String {
         let _ = writeln!(out, "          fix: {}", f.remediation);
     }
     if style.quiet {
+        return out;
+    }
+    if doc.is_audit() {
+        if let Some(s) = doc.stats {
+            let _ = writeln!(
+                out,
+                "  read {} bytes in {} reads, {} ms",
+                s.bytes, s.reads, s.millis
+            );
+        }
         return out;
     }
     let _ = writeln!(

@@ -198,19 +198,32 @@ pub fn sarif(
         .iter()
         .map(|m| {
             let (help_text, help_markdown) = rule_help(m);
+            let level = match m.audit_severity() {
+                Some(s) => sarif_level(s.level()),
+                None => sarif_rule_level(m.level(profile)),
+            };
             let mut rule = json!({
                 "id": m.id,
                 "name": m.name,
                 "shortDescription": { "text": m.title },
                 "fullDescription": { "text": m.message },
                 "help": { "text": help_text, "markdown": help_markdown },
-                "defaultConfiguration": { "level": sarif_rule_level(m.level(profile)) },
+                "defaultConfiguration": { "level": level },
                 "properties": {
                     "errorCode": m.graph_code().map(|c| c.to_string()),
                     "levels": m.levels(),
                     "tags": ["windows-image", profile.as_str()],
                 },
             });
+            if let (Some(sev), Some(props)) = (
+                m.audit_severity(),
+                rule.get_mut("properties").and_then(Value::as_object_mut),
+            ) {
+                // GitHub code scanning reads the rule's security-severity (a number as text).
+                props.insert("security-severity".into(), json!(sev.score()));
+                props.insert("severity".into(), json!(sev.as_str()));
+                props.insert("tags".into(), json!(["windows-image", "security"]));
+            }
             if let (Some(uri), Some(obj)) = (
                 m.references.iter().find(|r| r.starts_with("https://")),
                 rule.as_object_mut(),
@@ -277,16 +290,18 @@ pub fn sarif(
                 "partialFingerprints".into(),
                 json!({ FINGERPRINT_KEY: fingerprint(&doc.image, f) }),
             );
-            result.insert(
-                "properties".into(),
-                json!({
-                    "image": doc.image,
-                    "ruleName": f.name,
-                    "errorCode": f.error_code.map(|c| c.to_string()),
-                    "evidence": f.evidence.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
-                    "remediation": f.remediation,
-                }),
-            );
+            let mut props = json!({
+                "image": doc.image,
+                "ruleName": f.name,
+                "errorCode": f.error_code.map(|c| c.to_string()),
+                "evidence": f.evidence.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+                "remediation": f.remediation,
+            });
+            if let (Some(sev), Some(obj)) = (f.security_severity, props.as_object_mut()) {
+                obj.insert("security-severity".into(), json!(sev.score()));
+                obj.insert("securitySeverity".into(), json!(sev.as_str()));
+            }
+            result.insert("properties".into(), props);
             results.push(Value::Object(result));
         }
     }
@@ -392,7 +407,7 @@ pub fn junit(
                 profile.as_str(),
                 xml_escape(&junit_class(&doc.image))
             );
-            if m.level(profile) == Level::Allowed {
+            if m.audit_severity().is_none() && m.level(profile) == Level::Allowed {
                 skipped += 1;
                 let _ = write!(
                     cases,

@@ -168,6 +168,27 @@ fn is_secret_key(key_path: &str) -> bool {
         .contains("policy\\secrets\\")
 }
 
+/// Values that hold a secret outside the LSA secrets: Winlogon's auto-logon `DefaultPassword` /
+/// `AltDefaultPassword` (any key named `Winlogon`), and a SAM user's hashes (`V`, …).
+fn is_secret_value(key_path: &str, value: &str) -> bool {
+    let lower = key_path.to_ascii_lowercase().replace('/', "\\");
+    // A SAM user's `V` holds its (encrypted) LM/NT hashes; `SupplementalCredentials` and
+    // `ResetData` hold more credential material: length only, like the LSA secrets.
+    let sam_user = lower.contains("sam\\domains\\account\\users\\")
+        && ["v", "supplementalcredentials", "resetdata"]
+            .iter()
+            .any(|n| value.eq_ignore_ascii_case(n));
+    sam_user
+        || is_secret_key(key_path)
+        || (key_path
+            .replace('/', "\\")
+            .rsplit('\\')
+            .next()
+            .is_some_and(|k| k.eq_ignore_ascii_case("winlogon"))
+            && (value.eq_ignore_ascii_case("DefaultPassword")
+                || value.eq_ignore_ascii_case("AltDefaultPassword")))
+}
+
 /// A value whose data is a secret: its name, type and stored length, never its bytes.
 fn redacted_json(v: &vhdlint_registry::Value) -> ValueJson {
     ValueJson {
@@ -283,7 +304,7 @@ pub fn write_key_json(
         if i > 0 {
             out.write_all(b",\n")?;
         }
-        let (skeleton, bytes) = shown_parts(v, is_secret_key(key_path));
+        let (skeleton, bytes) = shown_parts(v, is_secret_value(key_path, v.name()));
         // A raw NUL never appears in serde_json's output (it escapes control characters), so
         // it marks where the hex goes; a line break never appears inside a string, so only
         // the fields themselves match.
@@ -318,7 +339,7 @@ pub fn write_key_text(
         .max()
         .unwrap_or(0);
     for v in &values {
-        let secret = is_secret_key(key_path);
+        let secret = is_secret_value(key_path, v.name());
         let (j, bytes) = shown_parts(v, secret);
         // A secret's line shows the redaction marker where other values show their bytes.
         let raw = match secret {
@@ -342,12 +363,11 @@ pub fn key_json(
         .iter()
         .map(|k| k.name().to_string())
         .collect();
-    let secret = is_secret_key(key_path);
     let values = key
         .values()?
         .iter()
         .map(|v| {
-            if secret {
+            if is_secret_value(key_path, v.name()) {
                 redacted_json(v)
             } else {
                 value_json(v)

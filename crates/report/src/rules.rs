@@ -20,6 +20,13 @@ pub fn check_rules() -> impl Iterator<Item = &'static Rule> {
         .filter(|r| matches!(r.kind, RuleKind::Check { .. }))
 }
 
+/// The `audit` rules, in id order.
+pub fn audit_rules() -> impl Iterator<Item = &'static Rule> {
+    RULES
+        .iter()
+        .filter(|r| matches!(r.kind, RuleKind::Audit { .. }))
+}
+
 /// `vhdlint rules`: one line per rule (id, name, level per profile, Graph code, title).
 pub fn text() -> String {
     let mut out = format!(
@@ -40,12 +47,24 @@ pub fn text() -> String {
             r.title
         );
     }
+    let _ = writeln!(out, "\n{:<7} {:<34} {:<8} title", "id", "name", "severity");
+    for r in audit_rules() {
+        let _ = writeln!(
+            out,
+            "{:<7} {:<34} {:<8} {}",
+            r.id,
+            r.name,
+            r.audit_severity().map_or("-", |s| s.as_str()),
+            r.title
+        );
+    }
     out
 }
 
-/// `vhdlint rules --format json`: the declarations (see [`Rule`]'s `Serialize`).
+/// `vhdlint rules --format json`: the declarations (see [`Rule`]'s `Serialize`): the `check`
+/// rules, then the `audit` rules (`severity` instead of `levels`).
 pub fn json() -> serde_json::Result<String> {
-    let rules: Vec<&Rule> = check_rules().collect();
+    let rules: Vec<&Rule> = check_rules().chain(audit_rules()).collect();
     serde_json::to_string_pretty(&rules)
 }
 
@@ -69,6 +88,19 @@ pub fn markdown() -> String {
             level(Profile::Windows365),
             level(Profile::Devbox),
             level(Profile::Avd),
+            r.title.replace('|', "\\|")
+        );
+    }
+    out.push_str(
+        "\n`vhdlint audit` rules:\n\n| id | name | severity | title |\n|---|---|---|---|\n",
+    );
+    for r in audit_rules() {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            r.id,
+            r.name,
+            r.audit_severity().map_or("—", |s| s.as_str()),
             r.title.replace('|', "\\|")
         );
     }

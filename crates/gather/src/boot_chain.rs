@@ -430,10 +430,13 @@ pub fn device_fact(
                                                 ),
                                             )
                                         }
+                                        // Its contents are unreadable (BitLocker, a
+                                        // corrupt volume: a problem of its own); the device
+                                        // does name this disk.
                                         Err(e) => (
-                                            DeviceResolution::WrongPartition,
+                                            DeviceResolution::ThisDisk,
                                             format!(
-                                                "{} is partition {index} of this disk, which cannot be read: {e}",
+                                                "{} is partition {index} of this disk, whose files cannot be read to confirm {path}: {e}",
                                                 role.describe()
                                             ),
                                         ),
@@ -457,8 +460,9 @@ pub fn device_fact(
     f
 }
 
-/// The three devices: `{bootmgr}` device (must hold `manager_path`), the default loader's
-/// device (must hold its ApplicationPath) and osdevice (must hold its SystemRoot).
+/// The three devices: `{bootmgr}` device (must hold `manager_path`'s folder), the default loader's
+/// device (must hold its ApplicationPath's folder) and osdevice (must hold its SystemRoot's
+/// `System32`).
 pub fn devices(
     bootmgr: Option<&BcdObject>,
     loader: &BcdObject,
@@ -466,22 +470,29 @@ pub fn devices(
     targets: DeviceTargets<'_>,
 ) -> Vec<BcdDeviceFact> {
     use vhdlint_registry::bcd_device::{ELEMENT_APPLICATION_DEVICE, ELEMENT_OS_DEVICE};
+    let folder = |p: &str| {
+        p.rsplit_once(['\\', '/'])
+            .map(|(d, _)| d.to_owned())
+            .filter(|d| !d.is_empty())
+    };
     let mut out = Vec::new();
     if let Some(b) = bootmgr {
+        let dir = folder(manager_path);
         out.push(device_fact(
             b,
             ELEMENT_APPLICATION_DEVICE,
             BcdDeviceRole::BootManagerDevice,
-            Some((manager_path, false)),
+            dir.as_deref().map(|p| (p, true)),
             targets,
         ));
     }
-    let app = loader.application_path().map(str::to_owned);
+    // The loader's folder, not the file: a missing loader is the boot-files rule's finding.
+    let app_dir = loader.application_path().and_then(folder);
     out.push(device_fact(
         loader,
         ELEMENT_APPLICATION_DEVICE,
         BcdDeviceRole::LoaderDevice,
-        app.as_deref().map(|p| (p, false)),
+        app_dir.as_deref().map(|p| (p, true)),
         targets,
     ));
     let root = loader

@@ -119,10 +119,12 @@ fn each_rule_fires_on_its_image_and_on_no_other() {
     }
 }
 
-/// The matrix in every profile: each image fires its rules wherever their level is not
-/// `allowed`, and nothing else.
+/// The boot-chain rules (VL08xx) in every profile: each fires on its image (wherever its level
+/// is not `allowed`) and on no other image of the matrix. (Other rules' sets differ by profile
+/// beyond their levels, e.g. Dev Box's higher minimum version; the windows365 test above
+/// covers them.)
 #[test]
-fn each_rule_fires_on_its_image_in_every_profile() {
+fn boot_chain_rules_fire_on_their_image_in_every_profile() {
     let paths: Vec<String> = MATRIX.iter().map(|(n, _)| image(n)).collect();
     for profile in vhdlint_policy::Profile::ALL {
         let mut args: Vec<&str> = vec!["check", "--format", "jsonl", "--as-of", AS_OF];
@@ -136,12 +138,16 @@ fn each_rule_fires_on_its_image_in_every_profile() {
             .collect();
         assert_eq!(docs.len(), MATRIX.len(), "{p}: one line per image");
         for ((name, expected), doc) in MATRIX.iter().zip(&docs) {
+            let boot_chain = |r: &str| r.starts_with("VL08");
             let expected: BTreeSet<String> = expected
                 .iter()
                 .filter(|r| r.rule().level(profile) != vhdlint_policy::Level::Allowed)
                 .map(|r| r.as_str().to_owned())
+                .filter(|r| boot_chain(r))
                 .collect();
-            assert_eq!(rules(doc), expected, "{name} in {p}");
+            let fired: BTreeSet<String> =
+                rules(doc).into_iter().filter(|r| boot_chain(r)).collect();
+            assert_eq!(fired, expected, "{name} in {p}");
         }
     }
 }

@@ -299,5 +299,29 @@ pub fn inspect(source: impl Into<Source>) -> Result<Inspected, SourceError> {
 fn bcd_summary(img: &Image) -> Option<BcdJson> {
     let (hive, at) = open_image_hive(img, &HiveName::Bcd, HiveOptions::default()).ok()?;
     let store = BcdStore::read(&hive).ok()?;
-    Some(BcdJson::new(&store, at.partition, &at.path))
+    let mut json = BcdJson::new(&store, at.partition, &at.path);
+    // The same decisions `check` makes (vhdlint-gather's boot chain).
+    let (manager, volume) = match vhdlint_gather::boot_volume(img) {
+        vhdlint_gather::BootChoice::Uefi(esp) => (vhdlint_gather::boot::BOOTMGFW, Some(esp)),
+        vhdlint_gather::BootChoice::Bios(_, Ok(v)) => (vhdlint_gather::boot::BOOTMGR, Some(v)),
+        _ => (vhdlint_gather::boot::BOOTMGR, None),
+    };
+    if let Some(loader) = store.default_entry() {
+        let targets = vhdlint_gather::boot_chain::DeviceTargets {
+            image: img,
+            boot_index: volume.and_then(|v| v.index()),
+        };
+        json.devices =
+            vhdlint_gather::boot_chain::devices(store.boot_manager(), loader, manager, targets);
+    }
+    if manager == vhdlint_gather::boot::BOOTMGFW {
+        if let Some(fs) = volume.and_then(|v| v.fs().ok()) {
+            json.boot_manager = Some(vhdlint_gather::boot_chain::boot_manager(
+                &**fs,
+                volume.and_then(|v| v.index()),
+                manager,
+            ));
+        }
+    }
+    Some(json)
 }

@@ -28,7 +28,9 @@
 # Needs (Debian): gdisk (sgdisk), fdisk (sfdisk), dosfstools (mkfs.fat, fsck.fat), mtools,
 # ntfs-3g (mkntfs, ntfslabel, ntfs-3g, ntfsls, ntfscat) plus /dev/fuse and the right to mount
 # FUSE file systems (root), libhivex-bin + libwin-hivex-perl (hivexregedit, hivexget, hivexsh),
-# qemu-utils (qemu-img), xz-utils, python3 (glue only: JSON, the dirty-hive patch). Optional:
+# qemu-utils (qemu-img), xz-utils, shim-signed (/usr/lib/shim/shimx64.efi.signed: the Microsoft-signed
+# EFI application used as bootmgfw.efi), python3 (glue only: JSON, the dirty-hive patch, the BCD
+# device patch). Optional:
 # faketime (libfaketime), which pins every timestamp the tools write to FIXTURE_TIME.
 #
 # Determinism: with libfaketime present, the raw disks are byte-identical from run to run
@@ -74,20 +76,22 @@ export MTOOLS_SKIP_CHECK=1
 # pattern TEXT N: TEXT repeated and cut to N bytes (the contents of every stub file).
 pattern() { python3 -c 'import sys; t=sys.argv[1].encode(); n=int(sys.argv[2]); sys.stdout.buffer.write((t*(n//len(t)+1))[:n])' "$1" "$2"; }
 
-# pe_stub TEXT SIZE: a program stub that other inspectors accept (libguestfs reads the
-# architecture of cmd.exe from it): a minimal PE32+ header for x86-64, console subsystem, no
-# sections, then TEXT repeated from offset 0x200 to SIZE bytes. Not a runnable program.
+# pe_stub TEXT SIZE [SUBSYSTEM] [MACHINE]: a program stub that other inspectors accept (libguestfs
+# reads the architecture of cmd.exe from it): a minimal PE32+ header for x86-64 (or MACHINE),
+# console subsystem (or SUBSYSTEM: 1 native, 10 EFI application), no sections, then TEXT repeated
+# from offset 0x200 to SIZE bytes. Not a runnable program.
 pe_stub() {
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$1" "$2" "${3:-3}" "${4:-0x8664}" <<'PY'
 import struct, sys
 text, size = sys.argv[1].encode(), int(sys.argv[2])
+subsystem, machine = int(sys.argv[3]), int(sys.argv[4], 0)
 b = bytearray(size)
 b[0:2] = b"MZ"
 struct.pack_into("<I", b, 0x3C, 0x80)                               # e_lfanew
 b[0x80:0x84] = b"PE\0\0"
-struct.pack_into("<HHIIIHH", b, 0x84, 0x8664, 0, 0, 0, 0, 0xF0, 0x22) # AMD64, 0 sections, opt. header 240 B
+struct.pack_into("<HHIIIHH", b, 0x84, machine, 0, 0, 0, 0, 0xF0, 0x22) # AMD64, 0 sections, opt. header 240 B
 struct.pack_into("<H", b, 0x98, 0x20B)                              # optional header magic: PE32+
-struct.pack_into("<H", b, 0x98 + 68, 3)                             # subsystem: Windows console
+struct.pack_into("<H", b, 0x98 + 68, subsystem)                     # subsystem: 3 = Windows console
 fill = (text * (size // len(text) + 1))[: size - 0x200]
 b[0x200:] = fill
 sys.stdout.buffer.write(bytes(b))
@@ -106,7 +110,9 @@ MBR_SIGNATURE=0x76686c74     # gen1-mbr disk signature
 VARIANTS=(not-generalized aad-joined pro-edition win10-1909 multi-session recovery-partition
   gen1-mbr stale-unattend cdrom-disabled domain-joined workgroup-empty-sid mdm-enrolled
   reserved-storage dirty-hive win10-22h2 win11-24h2 server-2022 aad-login-residue too-large
-  bitlocker corrupt-gpt)
+  bitlocker corrupt-gpt
+  bcd-foreign-device missing-loader unsigned-bootmgr testsigning storvsc-disabled vmbus-absent
+  netvsc-disabled arch-mismatch)
 # Audit variants (vhdlint audit, issue 15): appended, each differs from gold in one audit area.
 VARIANTS+=(audit-secrets audit-accounts audit-posture audit-lsa)
 
@@ -131,6 +137,9 @@ configure() {
   audit_task=no              # yes: audit-task.xml (UTF-16LE, BOM) as Windows\System32\Tasks\BuildCleanup
   audit_files=no             # yes: audit-unattend.xml in Panther\Unattend + a leftover profile
                              # Users\builder with credential files (populate_audit_secrets)
+  bcd_devices=this           # this: BCD device elements patched to this disk; foreign: the loader's left as in the corpus store
+  kernel_files="winload.efi winload.exe ntoskrnl.exe hal.dll" # PE stubs in Windows/System32
+  bootmgfw=shim              # shim: Debian's Microsoft-signed shimx64.efi.signed; unsigned: an unsigned EFI PE stub
   case $variant in
     gold) ;;
     not-generalized) sysprep_tag=no; image_state=IMAGE_STATE_COMPLETE ;;
@@ -142,6 +151,10 @@ configure() {
     too-large) grow_to=80G ;;
     bitlocker) patch=fve ;;
     corrupt-gpt) patch=gpt ;;
+    bcd-foreign-device) bcd_devices=foreign ;;
+    missing-loader) kernel_files="winload.exe ntoskrnl.exe hal.dll" ;;
+    unsigned-bootmgr) bootmgfw=unsigned ;;
+    testsigning | storvsc-disabled | vmbus-absent | netvsc-disabled | arch-mismatch) ;; # registry only
     aad-joined | pro-edition | win10-1909 | multi-session | cdrom-disabled | domain-joined | \
       workgroup-empty-sid | mdm-enrolled | reserved-storage | win10-22h2 | win11-24h2 | \
       server-2022) ;; # registry only
@@ -194,6 +207,8 @@ make_hives() {
   make_hive "$d/SECURITY" security
   make_hive "$d/NTUSER.DAT" ntuser
   make_hive "$d/BCD" bcd
+  bcd_devices_reg "$d/devices.reg"
+  hivexregedit --merge "$d/BCD" "$d/devices.reg"
   if [ "$dirty_system" = yes ]; then make_dirty "$d/SYSTEM"; fi
   make_sam "$d/SAM"
   if [ "$security_hive" = museum ]; then
@@ -255,6 +270,48 @@ populate_audit_secrets() {
   printf 'notes\r\n' > "$u/Documents/readme.txt"
 }
 
+# bcd_devices_reg OUT: the device elements (11000001 device, 21000001 osdevice) of {bootmgr} and
+# the loader, taken from the real store corpus/bcd/regipy/BCD (a Windows 10 ESP store: its
+# {bootmgr} and its "Windows 10" loader {733b62e5-...}) and patched to this disk (the layout of
+# windows-image-facts.md §14.1.1): GPT partition unique GUID at 0x20, disk GUID at 0x38; on MBR
+# the partition's byte offset at 0x20, style 1 at 0x34, the disk signature at 0x38. With
+# bcd_devices=foreign the loader's two elements keep the corpus store's disk and partition.
+bcd_devices_reg() {
+  local out=$1 src="$work/corpus-BCD"
+  [ -f "$src" ] || xz -dc "$corpus/bcd/regipy/BCD.xz" > "$src"
+  local real_loader='{733b62e5-f608-11eb-825c-c112f60133ab}' bootmgr='{9dea862c-5cdd-4e70-acc1-f32b344d4795}'
+  local el
+  : > "$work/devices.in"
+  for el in "$bootmgr 11000001" "$real_loader 11000001" "$real_loader 21000001"; do
+    set -- $el
+    hivexregedit --export "$src" "\\Objects\\$1\\Elements\\$2" | sed -n 's/^"Element"=hex(3)://p' >> "$work/devices.in"
+  done
+  python3 - "$work/devices.in" "$out" "$layout" "$bcd_devices" "$DISK_GUID" "$(part_guid 1)" "$(part_guid 3)" \
+    "$MBR_SIGNATURE" "$((MIB_SECTORS * 512))" "$LOADER_GUID" <<'PY'
+import struct, sys, uuid
+src, out, layout, mode, disk, esp, osp, sig, mbr_off, loader = sys.argv[1:]
+rows = [bytes(int(x, 16) for x in line.strip().split(",")) for line in open(src) if line.strip()]
+assert len(rows) == 3 and all(len(r) == 88 and r[16] == 6 and r[0x34] == 0 for r in rows), "corpus store changed"
+def patch(b, part):
+    b = bytearray(b)
+    if layout == "mbr":
+        b[0x20:0x30] = struct.pack("<Q", int(mbr_off)) + bytes(8)
+        struct.pack_into("<I", b, 0x34, 1)
+        b[0x38:0x48] = struct.pack("<I", int(sig, 0)) + bytes(12)
+    else:
+        b[0x20:0x30] = uuid.UUID(part).bytes_le
+        b[0x38:0x48] = uuid.UUID(disk).bytes_le
+    return bytes(b)
+bm = patch(rows[0], esp)
+ld, od = (rows[1], rows[2]) if mode == "foreign" else (patch(rows[1], osp), patch(rows[2], osp))
+hx = lambda b: ",".join("%02x" % x for x in b)
+with open(out, "w") as f:
+    f.write("Windows Registry Editor Version 5.00\n\n")
+    for obj, el, b in (("{9dea862c-5cdd-4e70-acc1-f32b344d4795}", "11000001", bm), (loader, "11000001", ld), (loader, "21000001", od)):
+        f.write("[\\Objects\\%s\\Elements\\%s]\n\"Element\"=hex:%s\n\n" % (obj, el, hx(b)))
+PY
+}
+
 # State.ini as Windows writes it: UTF-16LE with a BOM, CRLF line ends.
 write_state_ini() {
   { printf '\xff\xfe'; printf '[State]\r\nImageState=%s\r\n' "$image_state" | iconv -f ASCII -t UTF-16LE; } > "$1"
@@ -275,6 +332,13 @@ populate_windows() {
     { printf '\xff\xfe'; iconv -f UTF-8 -t UTF-16LE audit-task.xml; } > "$m/Windows/System32/Tasks/BuildCleanup"
   fi
   pe_stub "vhdlint cmd.exe " 4096 > "$m/Windows/System32/cmd.exe"
+  local k
+  for k in $kernel_files; do # the boot chain's loader, kernel and HAL (native subsystem 1; winload.efi: EFI application 10)
+    case $k in
+      winload.efi) pe_stub "vhdlint $k " 4096 10 > "$m/Windows/System32/$k" ;;
+      *) pe_stub "vhdlint $k " 4096 1 > "$m/Windows/System32/$k" ;;
+    esac
+  done
   if [ "$sysprep_tag" = yes ]; then : > "$m/Windows/System32/Sysprep/Sysprep_succeeded.tag"; fi
   write_state_ini "$m/Windows/Setup/State/State.ini"
   printf '# vhdlint fixture hosts file\r\n127.0.0.1 localhost\r\n' > "$m/Windows/System32/drivers/etc/hosts"
@@ -322,7 +386,11 @@ make_esp() {
   rm -f "$img" # a fresh, all-zero file (see make_ntfs)
   truncate -s 40M "$img"
   ft mkfs.fat -F 32 -s 1 -S 512 -h "$start" -i "$ESP_VOLID" -n SYSTEM "$img" >/dev/null
-  pattern "MZ vhdlint bootmgfw.efi " 8192 > "$work/bootmgfw.efi"
+  if [ "$bootmgfw" = shim ]; then # a real Microsoft-signed EFI application (Microsoft Corporation UEFI CA 2011)
+    cp /usr/lib/shim/shimx64.efi.signed "$work/bootmgfw.efi"
+  else
+    pe_stub "vhdlint unsigned bootmgfw.efi " 8192 10 > "$work/bootmgfw.efi"
+  fi
   pattern "MZ vhdlint bootx64.efi " 8192 > "$work/bootx64.efi"
   ft mmd -i "$img" ::/EFI ::/EFI/Microsoft ::/EFI/Microsoft/Boot ::/EFI/Boot
   ft mcopy -i "$img" "$work/bootmgfw.efi" ::/EFI/Microsoft/Boot/bootmgfw.efi
@@ -585,6 +653,14 @@ server-2022|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winl
 aad-login-residue|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|http://169.254.169.254/metadata/identity/info|2.1.0.0
 too-large|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|85899345920|ok/ok|NTFS|Windows 11|Client|-|-
 bitlocker|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?:-|134217728|ok/ok|-FVE-FS-|Windows 11|?|?|?
+bcd-foreign-device|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+missing-loader|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+unsigned-bootmgr|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+testsigning|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+storvsc-disabled|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+vmbus-absent|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+netvsc-disabled|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+arch-mismatch|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 corrupt-gpt|dos|ee|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?|?:?|134217728|zero/zero|?|?|?|?|?
 audit-secrets|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 audit-accounts|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-

@@ -53,6 +53,14 @@ const MATRIX: &[(&str, &[RuleId])] = &[
     ("too-large.vhdx.xz", &[RuleId::OsDiskTooLarge]),
     ("bitlocker.vhdx.xz", &[RuleId::ImageUnreadable]),
     ("corrupt-gpt.vhdx.xz", &[RuleId::ImageUnreadable]),
+    ("bcd-foreign-device.vhdx.xz", &[RuleId::BcdDeviceNotOnDisk]),
+    ("missing-loader.vhdx.xz", &[RuleId::BootFilesMissing]),
+    ("unsigned-bootmgr.vhdx.xz", &[RuleId::BootManagerNotTrusted]),
+    ("testsigning.vhdx.xz", &[RuleId::BootSigningOrDebugEnabled]),
+    ("storvsc-disabled.vhdx.xz", &[RuleId::BootDriverDisabled]),
+    ("vmbus-absent.vhdx.xz", &[RuleId::BootDriverAbsent]),
+    ("netvsc-disabled.vhdx.xz", &[RuleId::NetvscDisabled]),
+    ("arch-mismatch.vhdx.xz", &[RuleId::ArchitectureNotAccepted]),
 ];
 
 fn image(name: &str) -> String {
@@ -108,6 +116,39 @@ fn each_rule_fires_on_its_image_and_on_no_other() {
             if errors { "failed" } else { "ready" },
             "{name}"
         );
+    }
+}
+
+/// The boot-chain rules (VL08xx) in every profile: each fires on its image (wherever its level
+/// is not `allowed`) and on no other image of the matrix. (Other rules' sets differ by profile
+/// beyond their levels, e.g. Dev Box's higher minimum version; the windows365 test above
+/// covers them.)
+#[test]
+fn boot_chain_rules_fire_on_their_image_in_every_profile() {
+    let paths: Vec<String> = MATRIX.iter().map(|(n, _)| image(n)).collect();
+    for profile in vhdlint_policy::Profile::ALL {
+        let mut args: Vec<&str> = vec!["check", "--format", "jsonl", "--as-of", AS_OF];
+        let p = profile.as_str();
+        args.extend(["--profile", p]);
+        args.extend(paths.iter().map(String::as_str));
+        let out = vhdlint(&args);
+        let docs: Vec<Value> = stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(docs.len(), MATRIX.len(), "{p}: one line per image");
+        for ((name, expected), doc) in MATRIX.iter().zip(&docs) {
+            let boot_chain = |r: &str| r.starts_with("VL08");
+            let expected: BTreeSet<String> = expected
+                .iter()
+                .filter(|r| r.rule().level(profile) != vhdlint_policy::Level::Allowed)
+                .map(|r| r.as_str().to_owned())
+                .filter(|r| boot_chain(r))
+                .collect();
+            let fired: BTreeSet<String> =
+                rules(doc).into_iter().filter(|r| boot_chain(r)).collect();
+            assert_eq!(fired, expected, "{name} in {p}");
+        }
     }
 }
 
@@ -252,6 +293,17 @@ fn check_reads_kilobytes_not_the_image_and_prints_text() {
             && text.contains("evidence:"),
         "{text}"
     );
+}
+
+/// Issue 14's constraint: with the boot chain read (PE headers, the boot manager's certificate
+/// table, not whole files), a check of any matrix image reads at most 1 MiB.
+#[test]
+fn a_check_of_any_matrix_image_reads_at_most_one_mib() {
+    for (name, _) in MATRIX {
+        let (_, doc) = check_json(&["--stats", &image(name)]);
+        let bytes = doc["stats"]["bytes"].as_u64().unwrap();
+        assert!(bytes <= 1 << 20, "{name}: a check read {bytes} bytes");
+    }
 }
 
 #[test]

@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod boot_chain;
 pub mod evidence;
 pub mod identity;
 pub mod model;
@@ -45,6 +46,10 @@ pub mod model;
 pub use audit::{
     AnswerCredential, AuditFacts, AutoLogon, Autorun, CredentialFileFact, InstalledApp,
     LocalAccount, LsaSecretFact, Posture, UserProfile,
+};
+pub use boot_chain::{
+    BcdDeviceFact, BcdDeviceRole, BootDriverFact, BootManagerFacts, BootSignatureFact,
+    CertificateFact, DeviceResolution, KernelFacts, PeFileFact, SignatureStatus,
 };
 pub use evidence::{Evidence, Fact, Reason};
 pub use identity::{

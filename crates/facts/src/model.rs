@@ -321,6 +321,15 @@ pub struct BootFacts {
     pub nointegritychecks: Fact<Option<bool>>,
     /// The ESP holds `\EFI\Microsoft\Boot\bootmgfw.efi` (`None` without an ESP).
     pub esp_has_bootmgfw: Fact<Option<bool>>,
+    /// `debug` (KernelDebuggerEnabled, 0x260000A0) on the default loader.
+    pub debug: Fact<Option<bool>>,
+    /// `bootdebug` (DebuggerEnabled, 0x16000010) on the default loader or `{bootmgr}`.
+    pub bootdebug: Fact<Option<bool>>,
+    /// The `{bootmgr}` `device` and the default loader's `device` and `osdevice`, decoded and
+    /// resolved against this disk's partitions.
+    pub devices: Vec<crate::boot_chain::BcdDeviceFact>,
+    /// The UEFI boot manager's PE headers and signature (`None` on BIOS / without the file).
+    pub boot_manager: Option<crate::boot_chain::BootManagerFacts>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -439,6 +448,8 @@ pub struct WindowsFacts {
     pub answer_files: Vec<AnswerFile>,
     /// `Services\cdrom` `Start` = 4: the provisioning ISO is unreachable.
     pub cdrom_disabled: Fact<bool>,
+    /// Loader, kernel and HAL files, the architecture, the Hyper-V boot-critical drivers.
+    pub kernel: crate::boot_chain::KernelFacts,
     /// The hives opened.
     pub hives: Vec<HiveFacts>,
 }

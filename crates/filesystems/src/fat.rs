@@ -1,10 +1,11 @@
 //! FAT12/16/32 (the EFI system partition) through `fatfs` 0.3.6 behind a read-only [`Cursor`].
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use vhdlint_container::bytes::{FieldResult, Fields};
-use vhdlint_container::{Cursor, ReadAt};
+use vhdlint_container::read::check_bounds;
+use vhdlint_container::{Cursor, ReadAt, ReadError};
 
 use crate::budget::Budgeted;
 use crate::guard::guarded;
@@ -16,6 +17,12 @@ use crate::{
 /// Largest FAT file read into memory: 64 MiB. ESP files (boot manager, BCD, fonts) are a few
 /// MiB at most; FAT32's own limit is 4 GiB.
 pub const MAX_FAT_FILE: u64 = 64 << 20;
+
+/// Largest FAT file read into memory whole when opened (the BCD store, fonts, small loaders);
+/// a bigger one (a 1 MiB boot manager of which only the PE headers and the certificate table
+/// are wanted) is read lazily: each `read_at` reopens the volume, finds the entry and reads the
+/// range asked for.
+pub const MAX_EAGER_FAT_FILE: u64 = 256 << 10;
 
 type Disk = Cursor<Arc<Budgeted>>;
 
@@ -47,9 +54,75 @@ fn plausible_bpb(f: &Fields<'_>) -> FieldResult<bool> {
 /// opened again for every call (it reads the boot sector and FSInfo: two sectors); the mutex
 /// serialises calls so the read budget is per call.
 pub struct FatFileSystem {
+    inner: Arc<FatInner>,
+    label: Option<String>,
+}
+
+/// What every call needs: the lock that serialises calls and the per-call read budget.
+struct FatInner {
     lock: Mutex<()>,
     budget: Arc<Budgeted>,
-    label: Option<String>,
+}
+
+impl FatInner {
+    fn with<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce(&fatfs::FileSystem<Disk>) -> Result<T>,
+    ) -> Result<T> {
+        let r = guarded(what, || {
+            let _g = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            self.budget.reset();
+            let fs = open_fs(&self.budget)?;
+            f(&fs)
+        });
+        if self.budget.exhausted() {
+            return Err(FsError::ReadBudgetExhausted {
+                what: what.into(),
+                limit: MAX_READ_PER_CALL,
+            });
+        }
+        r
+    }
+}
+
+/// A FAT file larger than [`MAX_EAGER_FAT_FILE`], read range by range.
+struct LazyFatFile {
+    inner: Arc<FatInner>,
+    path: String,
+    len: u64,
+}
+
+impl ReadAt for LazyFatFile {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::result::Result<(), ReadError> {
+        check_bounds(offset, buf.len(), self.len)?;
+        let path = self.path.as_str();
+        self.inner
+            .with("reading a FAT file", |fs| {
+                let entry = match find(fs, path)? {
+                    Some(entry) if !entry.is_dir() && entry.len() == self.len => entry,
+                    _ => {
+                        return Err(FsError::Fat {
+                            path: path.into(),
+                            message: "the file changed between open and read".into(),
+                        })
+                    }
+                };
+                let mut file = entry.to_file();
+                file.seek(SeekFrom::Start(offset)).map_err(ferr(path))?;
+                file.read_exact(buf).map_err(ferr(path))?;
+                Ok(())
+            })
+            .map_err(|e| ReadError::Corrupt {
+                structure: "FAT file",
+                offset,
+                message: format!("{path}: {e}"),
+            })
+    }
 }
 
 impl std::fmt::Debug for FatFileSystem {
@@ -128,8 +201,10 @@ impl FatFileSystem {
                 .filter(|l| !l.is_empty() && l != "NO NAME"))
         })?;
         Ok(FatFileSystem {
-            lock: Mutex::new(()),
-            budget,
+            inner: Arc::new(FatInner {
+                lock: Mutex::new(()),
+                budget,
+            }),
             label,
         })
     }
@@ -139,19 +214,7 @@ impl FatFileSystem {
         what: &str,
         f: impl FnOnce(&fatfs::FileSystem<Disk>) -> Result<T>,
     ) -> Result<T> {
-        let r = guarded(what, || {
-            let _g = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
-            self.budget.reset();
-            let fs = open_fs(&self.budget)?;
-            f(&fs)
-        });
-        if self.budget.exhausted() {
-            return Err(FsError::ReadBudgetExhausted {
-                what: what.into(),
-                limit: MAX_READ_PER_CALL,
-            });
-        }
-        r
+        self.inner.with(what, f)
     }
 }
 
@@ -339,6 +402,13 @@ impl FileSystem for FatFileSystem {
                     actual: entry.len(),
                     limit: MAX_FAT_FILE,
                 });
+            }
+            if entry.len() > MAX_EAGER_FAT_FILE {
+                return Ok(FileData::Content(Arc::new(LazyFatFile {
+                    inner: Arc::clone(&self.inner),
+                    path: path.to_owned(),
+                    len: entry.len(),
+                })));
             }
             let mut data = Vec::new();
             entry

@@ -14,6 +14,7 @@ use vhdlint_registry::bcd::{
 use vhdlint_registry::HiveOptions;
 use vhdlint_volumes::Partition;
 
+use super::boot_chain::{self, DeviceTargets, ELEMENT_BOOT_DEBUGGER, ELEMENT_KERNEL_DEBUGGER};
 use super::container::entry_evidence;
 use super::files::exists;
 use super::hives::data_text;
@@ -48,6 +49,11 @@ struct BcdRead {
     nointegritychecks_ev: Evidence,
     /// How the loader was chosen.
     how: String,
+    /// `debug`, `bootdebug` and their evidence.
+    debug: Fact<Option<bool>>,
+    bootdebug: Fact<Option<bool>>,
+    /// The device elements, decoded and resolved.
+    devices: Vec<vhdlint_facts::BcdDeviceFact>,
 }
 
 /// Registry evidence of a BCD element.
@@ -91,9 +97,11 @@ fn loader(store: &BcdStore) -> Option<(&BcdObject, String)> {
 fn read_bcd(
     fs: &dyn FileSystem,
     path: &str,
-    partition_index: Option<u32>,
+    manager: &str,
+    targets: DeviceTargets<'_>,
     opts: &GatherOptions,
 ) -> Result<BcdRead, String> {
+    let partition_index = targets.boot_index;
     let hive = open_hive_in(fs, path, HiveOptions::replay(opts.replay_logs))
         .map_err(|e| format!("BCD store {path}: {e}"))?;
     let store = BcdStore::read(&hive).map_err(|e| format!("BCD store {path}: {e}"))?;
@@ -128,7 +136,28 @@ fn read_bcd(
             obj.element(element).map(|e| data_text(&e.value)),
         )
     };
+    let debug = Fact::new(
+        obj.boolean(ELEMENT_KERNEL_DEBUGGER),
+        bool_ev(ELEMENT_KERNEL_DEBUGGER),
+    );
+    let manager_obj = store.boot_manager();
+    let bootdebug_on = obj
+        .boolean(ELEMENT_BOOT_DEBUGGER)
+        .or(manager_obj.and_then(|m| m.boolean(ELEMENT_BOOT_DEBUGGER)));
+    let mut bootdebug_ev = vec![bool_ev(ELEMENT_BOOT_DEBUGGER)];
+    if let Some(m) = manager_obj {
+        bootdebug_ev.push(element_evidence(
+            &m.guid,
+            ELEMENT_BOOT_DEBUGGER,
+            m.element(ELEMENT_BOOT_DEBUGGER)
+                .map(|e| data_text(&e.value)),
+        ));
+    }
+    let devices = boot_chain::devices(manager_obj, obj, manager, targets);
     Ok(BcdRead {
+        debug,
+        bootdebug: Fact::with_evidence(bootdebug_on, bootdebug_ev),
+        devices,
         path: app,
         testsigning: obj.testsigning(),
         nointegritychecks: obj.nointegritychecks(),
@@ -161,6 +190,8 @@ struct BootVolume {
     manager: bool,
     bcd: Result<BcdRead, String>,
     evidence: Vec<Evidence>,
+    /// `bootmgfw.efi`'s headers and signature (UEFI, when present).
+    boot_manager: Option<vhdlint_facts::BootManagerFacts>,
 }
 
 fn examine(
@@ -179,11 +210,18 @@ fn examine(
         path: manager.to_owned(),
         detail: Some(if present { "present" } else { "absent" }.into()),
     });
-    let bcd = read_bcd(&**fs, bcd_path, index, opts);
+    let targets = DeviceTargets {
+        image,
+        boot_index: index,
+    };
+    let bcd = read_bcd(&**fs, bcd_path, manager, targets, opts);
+    let boot_manager =
+        (manager == BOOTMGFW && present).then(|| boot_chain::boot_manager(&**fs, index, manager));
     Ok(BootVolume {
         manager: present,
         bcd,
         evidence,
+        boot_manager,
     })
 }
 
@@ -256,14 +294,22 @@ fn boot_from(bv: &BootVolume, index: Option<u32>, manager_path: &str, uefi: bool
             testsigning: Fact::new(b.testsigning, b.testsigning_ev.clone()),
             nointegritychecks: Fact::new(b.nointegritychecks, b.nointegritychecks_ev.clone()),
             esp_has_bootmgfw,
+            debug: b.debug.clone(),
+            bootdebug: b.bootdebug.clone(),
+            devices: b.devices.clone(),
+            boot_manager: bv.boot_manager.clone(),
         },
         Err(e) => {
             let ev = Evidence::derived(e.clone());
             BootFacts {
                 default_application_path: Fact::new(None, ev.clone()),
                 testsigning: Fact::new(None, ev.clone()),
-                nointegritychecks: Fact::new(None, ev),
+                nointegritychecks: Fact::new(None, ev.clone()),
                 esp_has_bootmgfw,
+                debug: Fact::new(None, ev.clone()),
+                bootdebug: Fact::new(None, ev),
+                devices: Vec::new(),
+                boot_manager: bv.boot_manager.clone(),
             }
         }
     }

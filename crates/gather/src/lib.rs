@@ -27,13 +27,14 @@
 //! | SOFTWARE | [`software`] | version, edition, `ImageState`, AADLoginForWindows, MDM, reserved storage |
 //! | SECURITY | [`security`] | AD domain join |
 //! | files | [`files`], [`unattend`] | `State.ini`, `Sysprep_succeeded.tag`, answer files, plugin folder |
-//! | boot | [`boot`] | `generation`, `boot` (ESP, BCD) |
+//! | boot | [`boot`], [`boot_chain`] | `generation`, `boot` (ESP, BCD, devices, boot manager signature), `windows.kernel` |
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod boot;
+pub mod boot_chain;
 pub mod budgets;
 pub mod container;
 pub mod files;
@@ -389,6 +390,13 @@ fn gather_windows(
     if let Ok(h) = &opened.security {
         security::fill(&mut w, h, problems);
     }
+    w.kernel = boot_chain::kernel_facts(
+        &*fs,
+        index,
+        opened.system.as_ref().ok(),
+        w.control_set.value.clone().as_deref(),
+        problems,
+    );
     w.generalized = files::generalized(&w.image_state, &*fs, index, &setup, problems);
     let cdj = std::mem::take(&mut w.aad_login_for_windows);
     w.aad_login_for_windows = files::with_aad_plugin(cdj, &*fs, index);

@@ -8,7 +8,7 @@
 //!
 //! Ids are grouped by area: `VL01xx` container and image, `VL02xx` partitions and boot,
 //! `VL03xx` OS identity and servicing, `VL04xx` generalization, `VL05xx` join and enrolment,
-//! `VL06xx` VM-name customization, `VL07xx` registry and storage hygiene. An id is never reused;
+//! `VL06xx` VM-name customization, `VL07xx` registry and storage hygiene, `VL08xx` boot chain. An id is never reused;
 //! a retired rule's id moves to [`RETIRED_IDS`].
 //!
 //! Requirement sources are cited per rule; `windows-image-facts` is
@@ -17,7 +17,8 @@
 use vhdlint_facts::{
     ContainerFacts, ContainerFormat, DiskType, EditionClass, Evidence, Fact, Generation,
     ImageFacts, ImageState, OsFamily, PartitionFacts, PartitionKind, ProblemKind, ReservedStorage,
-    WindowsFacts, FIRST_WINDOWS_11_BUILD, GIB, IMAGE_STATE_GENERALIZED_OOBE, MIB, VHD_FOOTER_SIZE,
+    SignatureStatus, WindowsFacts, FIRST_WINDOWS_11_BUILD, GIB, IMAGE_STATE_GENERALIZED_OOBE, MIB,
+    VHD_FOOTER_SIZE,
 };
 
 use crate::evaluate::os_servicing;
@@ -940,6 +941,388 @@ rules! {
                         }
                     );
                     Hit::new(message, or_derived(&h.evidence, state))
+                })
+                .collect()
+        }),
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // VL08xx: boot chain (issue 14)
+
+    /// ## What it checks
+    /// The BCD device elements — `{bootmgr}` `device` and the default loader's `device`
+    /// (11000001) and `osdevice` (21000001) — name partitions of **this** disk (GPT: disk GUID +
+    /// partition unique GUID; MBR: disk signature + partition byte offset; `boot` and `locate`
+    /// accepted), and `osdevice` is the partition holding the Windows directory the loader
+    /// path names.
+    /// ## Why
+    /// A store copied from another machine, or left stale by a disk conversion, points elsewhere:
+    /// the VM stops at 0xc000000e / INACCESSIBLE_BOOT_DEVICE and the service's boot test fails
+    /// in every profile.
+    /// ## Graph code
+    /// `sourceImageInvalid` ("not valid for provisioning a Windows VM").
+    /// ## References
+    /// windows-image-facts §14.1 (device layout, §14.1.3 resolution), §7.2.
+    BcdDeviceNotOnDisk = "VL0801" {
+        name: "bcd-device-not-on-disk",
+        title: "BCD device does not resolve to this disk",
+        kind: check(Levels::all(Level::Error), Some(GraphErrorCode::SourceImageInvalid)),
+        message: "A boot device in the BCD store does not name a partition of this disk; the VM \
+                  will stop at 0xc000000e (INACCESSIBLE_BOOT_DEVICE).",
+        remediation: "In the build VM, rebuild the store for this disk: `bcdboot C:\\Windows /s S: \
+                      /f UEFI` (S: = the EFI system partition; `/f BIOS` on Gen1), or \
+                      `bcdedit /set {default} device partition=C:` and \
+                      `bcdedit /set {default} osdevice partition=C:`.",
+        references: &[
+            "https://learn.microsoft.com/windows-hardware/manufacture/desktop/bcdboot-command-line-options-techref-di",
+            "https://learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/troubleshoot-boot-error-0xc000000e",
+        ],
+        hits: |facts, _| {
+            let Some(boot) = &facts.boot else { return Vec::new() };
+            boot.devices
+                .iter()
+                .filter(|d| d.resolution.value.is_broken())
+                .map(|d| {
+                    let mut evidence = d.resolution.evidence.clone();
+                    evidence.push(Evidence::derived(d.resolution.reason.clone()));
+                    Hit::new(format!("{}.", d.resolution.reason), evidence)
+                })
+                .collect()
+        },
+    }
+
+    /// ## What it checks
+    /// The Windows volume holds the OS loader the generation boots (`winload.efi` on Gen2,
+    /// `winload.exe` on Gen1), `ntoskrnl.exe` and `hal.dll` under `\Windows\System32`, each a
+    /// PE; and the ESP's `bootmgfw.efi` is a PE32+ EFI application (subsystem 10) for the
+    /// image's architecture (`ntoskrnl.exe`'s PE machine).
+    /// ## Why
+    /// Without them the boot manager or the loader stops before Windows starts; the service's
+    /// boot test fails in every profile.
+    /// ## Graph code
+    /// `sourceImageInvalid`.
+    /// ## References
+    /// windows-image-facts §7.1 (boot files per generation), §14; Microsoft PE format (machine,
+    /// subsystem).
+    BootFilesMissing = "VL0802" {
+        name: "boot-files-missing",
+        title: "Loader, kernel or boot manager missing or wrong",
+        kind: check(Levels::all(Level::Error), Some(GraphErrorCode::SourceImageInvalid)),
+        message: "A file Windows needs to boot is missing or is not a program for this image.",
+        remediation: "Repair the installation in the build VM (`sfc /scannow`, `DISM /Online \
+                      /Cleanup-Image /RestoreHealth`), then rewrite the boot files with \
+                      `bcdboot C:\\Windows`.",
+        references: &["https://learn.microsoft.com/windows/win32/debug/pe-format"],
+        hits: |facts, _| {
+            let mut hits = Vec::new();
+            if let Some(w) = &facts.windows {
+                let loader = match facts.generation.value {
+                    Some(Generation::Gen2) => Some("winload.efi"),
+                    Some(Generation::Gen1) => Some("winload.exe"),
+                    None => None,
+                };
+                for name in loader.into_iter().chain(["ntoskrnl.exe", "hal.dll"]) {
+                    let Some(f) = w.kernel.file(name) else { continue };
+                    let why = if !f.present {
+                        Some(format!("{} is missing", f.path))
+                    } else {
+                        f.error.as_ref().map(|e| format!("{} is not a PE: {e}", f.path))
+                    };
+                    if let Some(why) = why {
+                        hits.push(Hit::new(format!("{why}."), or_derived(&f.evidence, why)));
+                    }
+                }
+            }
+            let arch = facts
+                .windows
+                .as_ref()
+                .and_then(|w| w.kernel.architecture.value.clone());
+            if let Some(m) = facts.boot.as_ref().and_then(|b| b.boot_manager.as_ref()) {
+                let f = &m.file;
+                let why = if !f.present {
+                    None
+                } else if let Some(e) = &f.error {
+                    Some(format!("{} is not a PE: {e}", f.path))
+                } else if !f.is_efi_application_64() {
+                    Some(format!(
+                        "{} is not a PE32+ EFI application (subsystem {})",
+                        f.path,
+                        f.subsystem.map_or_else(|| "?".to_owned(), |s| s.to_string())
+                    ))
+                } else {
+                    match (&arch, &f.machine) {
+                        (Some(a), Some(m)) if a != m => Some(format!(
+                            "{} is built for {m}, the image (ntoskrnl.exe) for {a}",
+                            f.path
+                        )),
+                        _ => None,
+                    }
+                };
+                if let Some(why) = why {
+                    hits.push(Hit::new(format!("{why}."), or_derived(&f.evidence, why)));
+                }
+            }
+            hits
+        },
+    }
+
+    /// ## What it checks
+    /// The image's architecture (`ntoskrnl.exe`'s PE machine) is x64 (`AMD64`) and agrees with
+    /// `Control\Session Manager\Environment` `PROCESSOR_ARCHITECTURE`.
+    /// ## Why
+    /// Windows 365 and Dev Box provision x64 Cloud PCs / dev boxes only (their image pages list
+    /// Windows 10/11 Enterprise x64 gallery images and no Arm64 sizes): another architecture is
+    /// an error there. AVD session hosts must match the VM size's architecture, so another
+    /// architecture is a warning there. A kernel and registry that disagree come from a
+    /// damaged or mixed image: reported in every profile.
+    /// ## Graph code
+    /// `sourceImageInvalid`.
+    /// ## References
+    /// windows-image-facts §0.1 (requirement sources), §14.
+    ArchitectureNotAccepted = "VL0803" {
+        name: "architecture-not-accepted",
+        title: "Architecture not x64, or kernel and registry disagree",
+        kind: check(w365_devbox_error(Level::Warning), Some(GraphErrorCode::SourceImageInvalid)),
+        message: "The image is not an x64 Windows, or its kernel and registry name different \
+                  architectures.",
+        remediation: "Build the image from x64 Windows 10/11 Enterprise media on an x64 VM.",
+        references: &[W365_DOC, DEVBOX_DOC, AVD_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            let k = &w.kernel;
+            let Some(arch) = &k.architecture.value else { return Vec::new() };
+            let mut hits = Vec::new();
+            if arch != "AMD64" {
+                hits.push(Hit::new(
+                    format!("ntoskrnl.exe is built for {arch}, not x64 (AMD64)."),
+                    or_derived(&k.architecture.evidence, format!("architecture = {arch}")),
+                ));
+            }
+            if let Some(pa) = &k.processor_architecture.value {
+                if !pa.eq_ignore_ascii_case(arch) {
+                    let mut evidence = k.architecture.evidence.clone();
+                    evidence.extend(k.processor_architecture.evidence.iter().cloned());
+                    hits.push(Hit::new(
+                        format!(
+                            "ntoskrnl.exe is built for {arch}, but PROCESSOR_ARCHITECTURE is {pa}."
+                        ),
+                        evidence,
+                    ));
+                }
+            }
+            hits
+        }),
+    }
+
+    /// ## What it checks
+    /// On a Gen2 image, the ESP's `bootmgfw.efi` carries an Authenticode signature (PE security
+    /// directory, PKCS#7 SignedData) whose chain reaches a CA of the default Secure Boot `db`
+    /// (Microsoft Windows Production PCA 2011, Windows UEFI CA 2023, Microsoft Corporation UEFI
+    /// CA 2011, Microsoft UEFI CA 2023). The signer and chain subjects are facts
+    /// (`boot.bootManager.signature`).
+    /// ## Why
+    /// Dev Box requires the image definition's security type Trusted Launch (Secure Boot on):
+    /// an unsigned or unknown-signer boot manager does not start, so it is an error there.
+    /// Windows 365 accepts managed images as well as Trusted Launch galleries, and AVD runs
+    /// non-Trusted-Launch VMs, so it is a warning there (the image would fail once Secure Boot
+    /// is turned on). The offline check is of the chain's names and key identifiers, not of the
+    /// file digest.
+    /// ## Graph code
+    /// `sourceImageInvalid`.
+    /// ## References
+    /// windows-image-facts §0.1, §7.3, §14.7.
+    BootManagerNotTrusted = "VL0804" {
+        name: "boot-manager-not-trusted",
+        title: "Boot manager unsigned or not signed for Secure Boot",
+        kind: check(
+            Levels { windows365: Level::Warning, devbox: Level::Error, avd: Level::Warning },
+            Some(GraphErrorCode::SourceImageInvalid),
+        ),
+        message: "The UEFI boot manager is not signed by a CA of the default Secure Boot database; \
+                  a Trusted Launch (Secure Boot) VM will not start it.",
+        remediation: "Restore Windows' own boot manager in the build VM: `bcdboot C:\\Windows /s S: \
+                      /f UEFI` (S: = the EFI system partition), and do not replace \
+                      \\EFI\\Microsoft\\Boot\\bootmgfw.efi with a third-party loader.",
+        references: &[
+            DEVBOX_DOC,
+            W365_DOC,
+            "https://learn.microsoft.com/azure/virtual-machines/trusted-launch",
+        ],
+        hits: |facts, _| {
+            if facts.generation.value != Some(Generation::Gen2) {
+                return Vec::new();
+            }
+            let Some(m) = facts.boot.as_ref().and_then(|b| b.boot_manager.as_ref()) else {
+                return Vec::new();
+            };
+            let s = &m.signature;
+            let why = match s.status {
+                SignatureStatus::Trusted | SignatureStatus::NotRead => return Vec::new(),
+                SignatureStatus::Unsigned => format!("{} is not signed", m.file.path),
+                SignatureStatus::UnknownSigner => format!(
+                    "{} is signed by {}, whose chain ({}) reaches no default Secure Boot db CA",
+                    m.file.path,
+                    s.signer.as_deref().unwrap_or("an unnamed signer"),
+                    s.chain.iter().map(|c| c.subject.as_str()).collect::<Vec<_>>().join(" <- ")
+                ),
+                SignatureStatus::Invalid => format!(
+                    "{}'s signature cannot be read: {}",
+                    m.file.path,
+                    s.error.as_deref().unwrap_or("invalid")
+                ),
+            };
+            let mut evidence = s.evidence.clone();
+            evidence.push(Evidence::derived(why.clone()));
+            vec![Hit::new(format!("{why}."), evidence)]
+        },
+    }
+
+    /// ## What it checks
+    /// The default loader (or `{bootmgr}`) does not enable `testsigning`
+    /// (AllowPrereleaseSignatures 16000049), `nointegritychecks` (DisableIntegrityChecks
+    /// 16000048), `debug` (KernelDebuggerEnabled 260000A0) or `bootdebug` (DebuggerEnabled
+    /// 16000010).
+    /// ## Why
+    /// Dev Box requires Trusted Launch, where Secure Boot disables these and unsigned code they
+    /// admit does not load: an error there. Windows 365 (managed images accepted) and AVD: a
+    /// warning — a build-VM setting left in the image.
+    /// ## Graph code
+    /// `sourceImageInvalid`.
+    /// ## References
+    /// windows-image-facts §7.3, §14.7.
+    BootSigningOrDebugEnabled = "VL0805" {
+        name: "boot-test-signing-or-debug",
+        title: "Test signing, integrity checks off or boot debugging enabled",
+        kind: check(
+            Levels { windows365: Level::Warning, devbox: Level::Error, avd: Level::Warning },
+            Some(GraphErrorCode::SourceImageInvalid),
+        ),
+        message: "The BCD store turns off code-integrity checks or enables kernel/boot debugging, \
+                  which Secure Boot (Trusted Launch) does not allow.",
+        remediation: "In the build VM: `bcdedit /set {default} testsigning off`, \
+                      `bcdedit /set {default} nointegritychecks off`, `bcdedit /debug off`, \
+                      `bcdedit /bootdebug off`.",
+        references: &[
+            DEVBOX_DOC,
+            "https://learn.microsoft.com/windows/win32/w8cookbook/secured-boot-signing-requirements-for-kernel-mode-drivers",
+        ],
+        hits: |facts, _| {
+            let Some(b) = &facts.boot else { return Vec::new() };
+            [
+                (&b.testsigning, "testsigning"),
+                (&b.nointegritychecks, "nointegritychecks"),
+                (&b.debug, "debug"),
+                (&b.bootdebug, "bootdebug"),
+            ]
+            .into_iter()
+            .filter(|(f, _)| f.value == Some(true))
+            .map(|(f, name)| {
+                Hit::new(
+                    format!("BCD {name} is on."),
+                    or_derived(&f.evidence, format!("boot.{name} = true")),
+                )
+            })
+            .collect()
+        },
+    }
+
+    /// ## What it checks
+    /// The Hyper-V boot-critical drivers `vmbus`, `storvsc`, `disk`, `partmgr`, `volmgr` and
+    /// `pci` are not disabled (`Start` 4; `StartOverride\0` counts when present) in the
+    /// resolved control set.
+    /// ## Why
+    /// They carry the OS disk on Hyper-V (VMBus, synthetic SCSI, the disk/partition/volume
+    /// stack): disabled, Windows stops at INACCESSIBLE_BOOT_DEVICE (0x7B) in every profile.
+    /// ## Graph code
+    /// `sourceImageInvalid`.
+    /// ## References
+    /// windows-image-facts §14.2; azure-docs site-recovery-failover (Azure boot drivers).
+    BootDriverDisabled = "VL0806" {
+        name: "boot-driver-disabled",
+        title: "Hyper-V boot-critical driver disabled",
+        kind: check(Levels::all(Level::Error), Some(GraphErrorCode::SourceImageInvalid)),
+        message: "A driver Windows needs to reach its disk on Hyper-V is disabled; the VM will \
+                  stop at INACCESSIBLE_BOOT_DEVICE.",
+        remediation: "Re-enable it before sysprep: `reg add \
+                      HKLM\\SYSTEM\\CurrentControlSet\\Services\\<name> /v Start /t REG_DWORD /d 0 /f` \
+                      and delete its `StartOverride` subkey.",
+        references: &[PREPARE_VHD_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            w.kernel
+                .boot_drivers
+                .iter()
+                .filter(|d| d.name != "netvsc" && d.disabled())
+                .map(|d| {
+                    Hit::new(
+                        format!("The {} driver is disabled (Start = 4).", d.name),
+                        or_derived(&d.evidence, format!("{} disabled", d.name)),
+                    )
+                })
+                .collect()
+        }),
+    }
+
+    /// ## What it checks
+    /// The service keys of the Hyper-V boot-critical drivers (`vmbus`, `storvsc`, `disk`,
+    /// `partmgr`, `volmgr`, `pci`) and of `netvsc` exist in the resolved control set.
+    /// ## Why
+    /// Every Windows 10/11 install carries them (windows-image-facts §14.2); a missing key means
+    /// a stripped or damaged image that may not find its disk or network on Hyper-V. No
+    /// source says the service fails outright, so it is a warning.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §14.2.
+    BootDriverAbsent = "VL0807" {
+        name: "boot-driver-absent",
+        title: "Hyper-V boot-critical driver missing",
+        kind: check(Levels::all(Level::Warning), None),
+        message: "A Hyper-V boot or network driver's service key is missing from the image.",
+        remediation: "Repair the image in the build VM (`DISM /Online /Cleanup-Image \
+                      /RestoreHealth`); do not strip in-box drivers from the image.",
+        references: &[PREPARE_VHD_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            w.kernel
+                .boot_drivers
+                .iter()
+                .filter(|d| !d.present)
+                .map(|d| {
+                    Hit::new(
+                        format!("The {} driver's service key is missing.", d.name),
+                        or_derived(&d.evidence, format!("{} absent", d.name)),
+                    )
+                })
+                .collect()
+        }),
+    }
+
+    /// ## What it checks
+    /// The Hyper-V synthetic NIC driver `netvsc` is not disabled (`Start` 4).
+    /// ## Why
+    /// Without it the VM has no network: it cannot reach the provisioning agent, Entra ID or
+    /// Intune, so provisioning fails in every profile.
+    /// ## Graph code
+    /// `sourceImageInvalid`.
+    /// ## References
+    /// windows-image-facts §14.2.
+    NetvscDisabled = "VL0808" {
+        name: "netvsc-disabled",
+        title: "Hyper-V network driver disabled",
+        kind: check(Levels::all(Level::Error), Some(GraphErrorCode::SourceImageInvalid)),
+        message: "The Hyper-V network driver (netvsc) is disabled; the VM will have no network \
+                  and cannot provision.",
+        remediation: "Re-enable it before sysprep: `reg add \
+                      HKLM\\SYSTEM\\CurrentControlSet\\Services\\netvsc /v Start /t REG_DWORD /d 3 /f`.",
+        references: &[PREPARE_VHD_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            w.kernel
+                .boot_drivers
+                .iter()
+                .filter(|d| d.name == "netvsc" && d.disabled())
+                .map(|d| {
+                    Hit::new(
+                        "The netvsc driver is disabled (Start = 4).",
+                        or_derived(&d.evidence, "netvsc disabled"),
+                    )
                 })
                 .collect()
         }),

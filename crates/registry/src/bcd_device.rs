@@ -12,7 +12,8 @@
 //!       +0x0c u32 reserved
 //!       +0x10 payload (size - 16 bytes)
 //! partition (6):  +0x00 16 bytes  GPT partition GUID | MBR partition offset (u64 bytes)
-//!                 +0x10 u32       partition style: 0 GPT, 1 MBR
+//!                 +0x10 u32       local-device type (0 disk; 6 inside a virtual disk)
+//!                 +0x14 u32       partition style: 0 GPT, 1 MBR
 //!                 +0x18 16 bytes  GPT disk GUID      | MBR disk signature (u32)
 //! boot (5):       no payload used: "the device the boot manager was loaded from"
 //! disk (0):       +0x00 u32 local type: 3 ramdisk, 6 virtual disk (VHD boot), 5 file, …
@@ -269,8 +270,10 @@ fn descriptor(b: &[u8], at: usize, depth: usize) -> Result<(Device, usize)> {
     let device = match device_type {
         5 => Device::Boot,
         6 => {
-            let style = u32_at(body, 0x10)
-                .map_err(|_| invalid(base, "partition payload shorter than 0x1c bytes"))?;
+            // ReactOS BL_PARTITION_DEVICE: the partition id, then BL_LOCAL_DEVICE { Type at
+            // +0x10; BL_HARDDISK_DEVICE { PartitionType at +0x14, signature at +0x18 } }.
+            let style = u32_at(body, 0x14)
+                .map_err(|_| invalid(base, "partition payload shorter than 0x18 bytes"))?;
             Device::Partition(match style {
                 0 => PartitionId::Gpt {
                     partition: guid_at(body, 0).map_err(|_| invalid(base, "short"))?,

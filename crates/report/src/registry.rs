@@ -506,6 +506,12 @@ pub struct BcdJson {
     pub testsigning: Option<bool>,
     /// `nointegritychecks` (16000048) on the default entry, or null when not set.
     pub nointegritychecks: Option<bool>,
+    /// The `{bootmgr}` `device` and the default entry's `device` and `osdevice`, decoded and
+    /// resolved against this disk (the facts `check` judges, `boot.devices`).
+    pub devices: Vec<vhdlint_facts::BcdDeviceFact>,
+    /// The UEFI boot manager's PE headers, Authenticode signer and chain (`boot.bootManager`),
+    /// or null (BIOS, or no `bootmgfw.efi`).
+    pub boot_manager: Option<vhdlint_facts::BootManagerFacts>,
 }
 
 impl BcdJson {
@@ -523,6 +529,8 @@ impl BcdJson {
                 .map(str::to_string),
             testsigning: default.and_then(|d| d.testsigning()),
             nointegritychecks: default.and_then(|d| d.nointegritychecks()),
+            devices: Vec::new(),
+            boot_manager: None,
         }
     }
 }

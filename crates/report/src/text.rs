@@ -131,6 +131,41 @@ pub fn inspect(doc: &InspectJson) -> String {
         };
         let _ = writeln!(out, "  testsigning:       {}", flag(b.testsigning));
         let _ = writeln!(out, "  nointegritychecks: {}", flag(b.nointegritychecks));
+        for d in &b.devices {
+            let role = d.role.map_or("device", |r| r.describe());
+            let _ = writeln!(
+                out,
+                "  {role} ({}): {}",
+                d.element,
+                d.device.as_deref().unwrap_or("-")
+            );
+            let _ = writeln!(out, "    {:?}: {}", d.resolution.value, d.resolution.reason);
+        }
+        if let Some(m) = &b.boot_manager {
+            let s = &m.signature;
+            let _ = writeln!(
+                out,
+                "  boot manager:      {} ({}, subsystem {})",
+                m.file.path,
+                m.file.machine.as_deref().unwrap_or("?"),
+                m.file
+                    .subsystem
+                    .map_or_else(|| "?".to_owned(), |v| v.to_string())
+            );
+            let _ = writeln!(out, "    signature:       {:?}", s.status);
+            if let Some(signer) = &s.signer {
+                let _ = writeln!(out, "    signer:          {signer}");
+            }
+            for c in s.chain.iter().skip(1) {
+                let _ = writeln!(out, "    chain:           {}", c.subject);
+            }
+            if let Some(a) = &s.anchor {
+                let _ = writeln!(out, "    secure boot db:  {a}");
+            }
+            if let Some(e) = &s.error {
+                let _ = writeln!(out, "    error:           {e}");
+            }
+        }
     }
     out
 }

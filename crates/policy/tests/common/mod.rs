@@ -120,6 +120,25 @@ pub fn good() -> ImageFacts {
         testsigning: Fact::bare(Some(false)),
         nointegritychecks: Fact::bare(Some(false)),
         esp_has_bootmgfw: Fact::new(Some(true), esp),
+        debug: Fact::bare(None),
+        bootdebug: Fact::bare(None),
+        devices: vec![
+            device(BcdDeviceRole::BootManagerDevice, 1),
+            device(BcdDeviceRole::LoaderDevice, 3),
+            device(BcdDeviceRole::LoaderOsDevice, 3),
+        ],
+        boot_manager: Some(BootManagerFacts {
+            file: pe(r"\EFI\Microsoft\Boot\bootmgfw.efi", 1, 10),
+            signature: BootSignatureFact {
+                status: SignatureStatus::Trusted,
+                signer: Some("CN=Microsoft Windows UEFI Driver Publisher".into()),
+                chain: vec![],
+                anchor: Some("Microsoft Corporation UEFI CA 2011".into()),
+                digest_algorithm: None,
+                error: None,
+                evidence: vec![Evidence::file(Some(1), r"\EFI\Microsoft\Boot\bootmgfw.efi")],
+            },
+        }),
     };
     let setup_state = r"Microsoft\Windows\CurrentVersion\Setup\State";
     let mut w = WindowsFacts {
@@ -189,6 +208,36 @@ pub fn good() -> ImageFacts {
         ),
         answer_files: vec![],
         cdrom_disabled: Fact::new(false, sys(r"ControlSet001\Services\cdrom", "Start", "0x1")),
+        kernel: KernelFacts {
+            files: ["winload.efi", "winload.exe", "ntoskrnl.exe", "hal.dll"]
+                .into_iter()
+                .map(|n| pe(&format!(r"\Windows\System32\{n}"), 3, 1))
+                .collect(),
+            architecture: Fact::new(
+                Some("AMD64".into()),
+                Evidence::file(Some(3), r"\Windows\System32\ntoskrnl.exe"),
+            ),
+            processor_architecture: Fact::new(
+                Some("AMD64".into()),
+                sys(
+                    r"ControlSet001\Control\Session Manager\Environment",
+                    "PROCESSOR_ARCHITECTURE",
+                    "AMD64",
+                ),
+            ),
+            boot_drivers: [
+                "vmbus", "storvsc", "disk", "partmgr", "volmgr", "pci", "netvsc",
+            ]
+            .into_iter()
+            .map(|n| BootDriverFact {
+                name: n.into(),
+                present: true,
+                start: Some(if n == "netvsc" { 3 } else { 0 }),
+                start_override: None,
+                evidence: vec![sys(&format!(r"ControlSet001\Services\{n}"), "Start", "0x0")],
+            })
+            .collect(),
+        },
         hives: ["SYSTEM", "SOFTWARE", "SECURITY"]
             .into_iter()
             .map(|name| HiveFacts {
@@ -210,6 +259,55 @@ pub fn good() -> ImageFacts {
         problems: vec![],
         audit: None,
     }
+}
+
+/// A BCD device of the good image: a partition of this disk.
+pub fn device(role: BcdDeviceRole, index: u32) -> BcdDeviceFact {
+    BcdDeviceFact {
+        role: Some(role),
+        object: "{default}".into(),
+        element: "11000001".into(),
+        device: Some(format!("partition {index}")),
+        options: None,
+        partition_index: Some(index),
+        resolution: Fact::decided(
+            DeviceResolution::ThisDisk,
+            format!("partition {index} of this disk"),
+            vec![Evidence::registry(
+                "BCD",
+                r"Objects\{default}\Elements\11000001",
+                "Element",
+                None,
+            )],
+        ),
+    }
+}
+
+/// An x64 PE file present on partition `index`.
+pub fn pe(path: &str, index: u32, subsystem: u16) -> PeFileFact {
+    PeFileFact {
+        path: path.into(),
+        partition_index: Some(index),
+        present: true,
+        machine: Some("AMD64".into()),
+        pe32_plus: Some(true),
+        subsystem: Some(subsystem),
+        error: None,
+        evidence: vec![Evidence::file(Some(index), path)],
+    }
+}
+
+pub fn boot(f: &mut ImageFacts) -> &mut BootFacts {
+    f.boot.as_mut().unwrap()
+}
+
+pub fn driver<'a>(f: &'a mut ImageFacts, name: &str) -> &'a mut BootDriverFact {
+    windows(f)
+        .kernel
+        .boot_drivers
+        .iter_mut()
+        .find(|d| d.name == name)
+        .unwrap()
 }
 
 pub fn windows(f: &mut ImageFacts) -> &mut WindowsFacts {
@@ -404,6 +502,47 @@ pub fn cases() -> Vec<(RuleId, ImageFacts)> {
     h.dirty = true;
     h.logs_replayed = true;
     cases.push((RuleId::DirtyHive, f));
+
+    let mut f = good();
+    let d = &mut boot(&mut f).devices[2];
+    d.resolution.value = DeviceResolution::Foreign;
+    d.resolution.reason = "default loader osdevice names another disk".into();
+    cases.push((RuleId::BcdDeviceNotOnDisk, f));
+
+    let mut f = good();
+    let k = &mut windows(&mut f).kernel.files[0];
+    k.present = false;
+    k.machine = None;
+    cases.push((RuleId::BootFilesMissing, f));
+
+    let mut f = good();
+    windows(&mut f).kernel.processor_architecture.value = Some("x86".into());
+    cases.push((RuleId::ArchitectureNotAccepted, f));
+
+    let mut f = good();
+    let s = &mut boot(&mut f).boot_manager.as_mut().unwrap().signature;
+    s.status = SignatureStatus::Unsigned;
+    s.signer = None;
+    s.anchor = None;
+    cases.push((RuleId::BootManagerNotTrusted, f));
+
+    let mut f = good();
+    boot(&mut f).testsigning.value = Some(true);
+    cases.push((RuleId::BootSigningOrDebugEnabled, f));
+
+    let mut f = good();
+    driver(&mut f, "storvsc").start = Some(4);
+    cases.push((RuleId::BootDriverDisabled, f));
+
+    let mut f = good();
+    let d = driver(&mut f, "vmbus");
+    d.present = false;
+    d.start = None;
+    cases.push((RuleId::BootDriverAbsent, f));
+
+    let mut f = good();
+    driver(&mut f, "netvsc").start = Some(4);
+    cases.push((RuleId::NetvscDisabled, f));
 
     cases
 }

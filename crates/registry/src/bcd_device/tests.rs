@@ -82,7 +82,10 @@ fn mbr_element(offset: u64, signature: u32) -> Vec<u8> {
     b.extend_from_slice(&0u32.to_le_bytes());
     let mut payload = [0u8; 56];
     payload[0..8].copy_from_slice(&offset.to_le_bytes());
-    payload[0x10..0x14].copy_from_slice(&1u32.to_le_bytes());
+    // +0x10 local-device type 0 (disk), +0x14 partition style 1 (MBR): windows-image-facts
+    // §14.1.1, ReactOS BL_PARTITION_DEVICE { partition id; BL_LOCAL_DEVICE { Type;
+    // BL_HARDDISK_DEVICE { PartitionType; signature } } }.
+    payload[0x14..0x18].copy_from_slice(&1u32.to_le_bytes());
     payload[0x18..0x1c].copy_from_slice(&signature.to_le_bytes());
     b.extend_from_slice(&payload);
     b

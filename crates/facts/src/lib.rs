@@ -41,6 +41,7 @@ pub mod audit;
 pub mod evidence;
 pub mod identity;
 pub mod model;
+pub mod provision;
 
 pub use audit::{
     AnswerCredential, AuditFacts, AutoLogon, Autorun, CredentialFileFact, LocalAccount,
@@ -57,3 +58,4 @@ pub use model::{
     PartitionKind, PartitionScheme, Problem, ProblemKind, ReservedStorage, WindowsFacts, GIB,
     IMAGE_STATE_GENERALIZED_OOBE, MIB, VHD_FOOTER_SIZE,
 };
+pub use provision::{ProvisionFacts, SysprepOutcome, SysprepRunFacts};

@@ -441,6 +441,8 @@ pub struct WindowsFacts {
     pub cdrom_disabled: Fact<bool>,
     /// The hives opened.
     pub hives: Vec<HiveFacts>,
+    /// Clean state, refused software and reachability (issue 14 items 5–14).
+    pub provision: crate::provision::ProvisionFacts,
 }
 
 impl WindowsFacts {

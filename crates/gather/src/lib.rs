@@ -27,6 +27,7 @@
 //! | SOFTWARE | [`software`] | version, edition, `ImageState`, AADLoginForWindows, MDM, reserved storage |
 //! | SECURITY | [`security`] | AD domain join |
 //! | files | [`files`], [`unattend`] | `State.ini`, `Sysprep_succeeded.tag`, answer files, plugin folder |
+//! | provisioning | [`provision`] | `windows.provision`: pending servicing, dirty bit, hibernation, sysprep logs, refused software, Start menu, tasks, RDP |
 //! | boot | [`boot`] | `generation`, `boot` (ESP, BCD) |
 
 #![deny(missing_docs)]
@@ -41,6 +42,7 @@ pub mod fuzzing;
 pub mod hives;
 pub mod layout;
 pub mod locate;
+pub mod provision;
 pub mod security;
 pub mod software;
 pub mod system;
@@ -363,6 +365,14 @@ fn gather_windows(
     let cdj = std::mem::take(&mut w.aad_login_for_windows);
     w.aad_login_for_windows = files::with_aad_plugin(cdj, &*fs, index);
     w.answer_files = unattend::answer_files(&*fs, index, setup.unattend_file.as_ref(), problems);
+    provision::fill(
+        &mut w,
+        opened.system.as_ref().ok(),
+        opened.software.as_ref().ok(),
+        &*fs,
+        index,
+        problems,
+    );
     // The OS identity is decided once, from the version values SOFTWARE (and SYSTEM's
     // ProductType) gave, and stored.
     w.fill_identity();

@@ -11,3 +11,16 @@ pub const CHECK_OVERLAY_BUDGET: u64 = 32 << 20;
 /// Most `CloudDomainJoin\JoinInfo` subkeys looked at (a device joins once; Windows keeps one
 /// subkey per join certificate thumbprint).
 pub const MAX_JOIN_KEYS: usize = 64;
+
+/// Most bytes of the end of each Panther log read: the last run is at the end, and one run
+/// logs tens of KiB.
+pub const MAX_PANTHER_TAIL_BYTES: u64 = 256 * 1024;
+
+/// Most directory entries the Start-menu walk looks at (3,000 apps is the Windows 365 limit).
+pub const MAX_START_MENU_ENTRIES: usize = 4_000;
+/// Most folders the Start-menu walk lists.
+pub const MAX_START_MENU_DIRS: usize = 500;
+/// Deepest folder nesting the Start-menu walk follows below `Programs`.
+pub const MAX_START_MENU_DEPTH: usize = 6;
+/// Most provisioned Appx applications counted.
+pub const MAX_APPX_APPLICATIONS: usize = 4_000;

@@ -14,6 +14,10 @@ use vhdlint_artifacts::{hiberfil, panther, tasks};
 use vhdlint_filesystems::{FileSystem, FsError};
 use vhdlint_registry::{Hive, ValueData};
 
+pub use super::budgets::{
+    MAX_APPX_APPLICATIONS, MAX_PANTHER_TAIL_BYTES, MAX_START_MENU_DEPTH, MAX_START_MENU_DIRS,
+    MAX_START_MENU_ENTRIES,
+};
 use super::files::exists;
 use super::hives::Reg;
 use crate::evidence::{Evidence, Fact};
@@ -26,22 +30,11 @@ pub const HIBERFIL: &str = r"\hiberfil.sys";
 pub const PENDING_XML: &str = r"\Windows\WinSxS\pending.xml";
 /// Sysprep's own Panther folder.
 pub const SYSPREP_PANTHER: &str = r"\Windows\System32\Sysprep\Panther";
-/// Most bytes of the end of each Panther log read: the last run is at the end, and one run
-/// logs tens of KiB.
-pub const MAX_PANTHER_TAIL_BYTES: u64 = 256 * 1024;
 /// The Start-menu folders counted (all users, and the default profile new users copy).
 pub const START_MENU_DIRS: [&str; 2] = [
     r"\ProgramData\Microsoft\Windows\Start Menu\Programs",
     r"\Users\Default\AppData\Roaming\Microsoft\Windows\Start Menu\Programs",
 ];
-/// Most directory entries the Start-menu walk looks at (3,000 apps is the Windows 365 limit).
-pub const MAX_START_MENU_ENTRIES: usize = 4_000;
-/// Most folders the Start-menu walk lists.
-pub const MAX_START_MENU_DIRS: usize = 500;
-/// Deepest folder nesting the Start-menu walk follows below `Programs`.
-pub const MAX_START_MENU_DEPTH: usize = 6;
-/// Most provisioned Appx applications counted.
-pub const MAX_APPX_APPLICATIONS: usize = 4_000;
 /// Where provisioned Appx applications are registered (windows-image-facts §11 ⚠).
 pub const APPX_APPLICATIONS: &str =
     r"Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore\Applications";

@@ -487,6 +487,10 @@ PY
     return
   fi
   dd if="$raw" of="$d/os.ntfs" bs=512 skip="$os_start" count="$os_size" status=none
+  # ntfs-3g's tools refuse a dirty volume (volume-dirty): note its flags for check_provision,
+  # then clear the bit on this check copy only (ntfsfix -d, a third-party writer).
+  ntfsinfo -m "$d/os.ntfs" 2>/dev/null | sed -n 's/^[[:space:]]*Volume Flags: //p' | awk '{print $1}' > "$d/volume-flags" || true
+  if grep -q '^0x0001$' "$d/volume-flags"; then ntfsfix -d "$d/os.ntfs" >/dev/null; fi
   oem=$(head -c 11 "$d/os.ntfs" | tail -c 8 | tr -d ' ') # boot sector OEM id, spaces dropped
   local boot_bcd
   if [ "$esp_start" != - ]; then
@@ -626,8 +630,9 @@ check() {
 # volume flags, hiberfil.sys signature, Panther log options, task files, extra folders.
 check_provision() {
   local name=$1 raw=$2 d="$work/check" flags hib opts tsk dirs want
-  [ -f "$d/os.ntfs" ] || return 0
-  flags=$(ntfsinfo -m "$d/os.ntfs" 2>/dev/null | sed -n 's/^[[:space:]]*Volume Flags: //p' | awk '{print $1}')
+  # No readable Windows volume (corrupt-gpt, bitlocker): nothing to read back.
+  [ -f "$d/os.ntfs" ] && ntfsls "$d/os.ntfs" >/dev/null 2>&1 || return 0
+  flags=$(cat "$d/volume-flags")
   hib=$(ntfscat "$d/os.ntfs" /hiberfil.sys 2>/dev/null | head -c 4 || true)
   hib=${hib:--}
   opts=$(ntfscat "$d/os.ntfs" /Windows/System32/Sysprep/Panther/setupact.log 2>/dev/null \

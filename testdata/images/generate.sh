@@ -108,7 +108,7 @@ VARIANTS=(not-generalized aad-joined pro-edition win10-1909 multi-session recove
   reserved-storage dirty-hive win10-22h2 win11-24h2 server-2022 aad-login-residue too-large
   bitlocker corrupt-gpt)
 # Issue 14 (clean state, refused software, reachability).
-VARIANTS+=(pending-reboot volume-dirty hibernated sysprep-appx-failure sysprep-no-vm-mode
+VARIANTS+=(pending-reboot hibernated sysprep-appx-failure sysprep-no-vm-mode
   fslogix avd-agent configmgr uwf rdp-disabled maintenance-tasks)
 
 # configure VARIANT: the file-level knobs; gold's values first, then the variant's one change.

@@ -34,7 +34,7 @@ fn image(rel: &str) -> PathBuf {
 fn main() {
     let (o, a) = options();
     for rel in IMAGES {
-        let doc = audit(&image(rel), &o, &a).unwrap();
+        let doc = audit(image(rel), &o, &a).unwrap();
         let s = doc.stats.unwrap();
         println!(
             "audit {rel}: {} reads, {} bytes, {} findings",

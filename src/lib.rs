@@ -161,7 +161,7 @@ impl Gathered {
             reads: self.counts.calls,
             bytes: self.counts.bytes,
             millis: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            remote: self.wire.clone(),
+            remote: self.wire,
         })
     }
 }

@@ -115,6 +115,9 @@ VARIANTS=(not-generalized aad-joined pro-edition win10-1909 multi-session recove
   netvsc-disabled arch-mismatch)
 # Audit variants (vhdlint audit, issue 15): appended, each differs from gold in one audit area.
 VARIANTS+=(audit-secrets audit-accounts audit-posture audit-lsa)
+# Issue 14 (clean state, refused software, reachability).
+VARIANTS+=(pending-reboot hibernated sysprep-appx-failure sysprep-no-vm-mode
+  fslogix avd-agent configmgr uwf rdp-disabled maintenance-tasks)
 
 # configure VARIANT: the file-level knobs; gold's values first, then the variant's one change.
 # (Registry changes live in overrides/VARIANT.HIVE.reg and are picked up by make_hive.)
@@ -140,6 +143,12 @@ configure() {
   bcd_devices=this           # this: BCD device elements patched to this disk; foreign: the loader's left as in the corpus store
   kernel_files="winload.efi winload.exe ntoskrnl.exe hal.dll" # PE stubs in Windows/System32
   bootmgfw=shim              # shim: Debian's Microsoft-signed shimx64.efi.signed; unsigned: an unsigned EFI PE stub
+  # Issue 14 knobs:
+  panther=vm-mode            # panther/NAME.setup{act,err}.log -> Windows/System32/Sysprep/Panther; none: no log
+  hiberfil=no                # yes: hiberfil.sys whose header page starts with "HIBR"
+  tasks=no                   # yes: the defrag and chkdsk maintenance tasks (tasks/*.xml), enabled
+  extra_dirs=()              # folders created on C: (each with a placeholder file)
+  pending_xml=no             # yes: Windows/WinSxS/pending.xml
   case $variant in
     gold) ;;
     not-generalized) sysprep_tag=no; image_state=IMAGE_STATE_COMPLETE ;;
@@ -155,6 +164,16 @@ configure() {
     missing-loader) kernel_files="winload.exe ntoskrnl.exe hal.dll" ;;
     unsigned-bootmgr) bootmgfw=unsigned ;;
     testsigning | storvsc-disabled | vmbus-absent | netvsc-disabled | arch-mismatch) ;; # registry only
+    pending-reboot) pending_xml=yes ;; # + overrides/pending-reboot.{system,software}.reg
+    volume-dirty) patch=ntfsdirty ;;
+    hibernated) hiberfil=yes ;;
+    sysprep-appx-failure) sysprep_tag=no; image_state=IMAGE_STATE_COMPLETE; panther=appx-failure ;;
+    sysprep-no-vm-mode) panther=no-vm-mode ;;
+    fslogix) extra_dirs=("Program Files/FSLogix/Apps") ;; # + overrides/fslogix.system.reg
+    avd-agent) extra_dirs=("Program Files/Microsoft RDInfra") ;; # + overrides/avd-agent.*.reg
+    configmgr) extra_dirs=("Windows/CCM") ;; # + overrides/configmgr.*.reg
+    maintenance-tasks) tasks=yes ;;
+    uwf | rdp-disabled) ;; # registry only
     aad-joined | pro-edition | win10-1909 | multi-session | cdrom-disabled | domain-joined | \
       workgroup-empty-sid | mdm-enrolled | reserved-storage | win10-22h2 | win11-24h2 | \
       server-2022) ;; # registry only
@@ -353,10 +372,44 @@ populate_windows() {
     mkdir -p "$plugin"
     cp aad-login-handler-manifest.json "$plugin/HandlerManifest.json"
   fi
+  populate_provision "$m"
   if [ "$layout" = mbr ]; then # BIOS boot files on the active partition
     mkdir -p "$m/Boot"
     pattern "vhdlint bootmgr " 4096 > "$m/bootmgr"
     cp "$h/BCD" "$m/Boot/BCD"
+  fi
+}
+
+# populate_provision ROOT: the issue-14 files (Panther logs, hiberfil.sys, tasks, folders).
+populate_provision() {
+  local m=$1 d f
+  if [ "$panther" != none ]; then
+    mkdir -p "$m/Windows/System32/Sysprep/Panther"
+    for f in setupact setuperr; do
+      if [ -f "panther/$panther.$f.log" ]; then
+        cp "panther/$panther.$f.log" "$m/Windows/System32/Sysprep/Panther/$f.log"
+      fi
+    done
+  fi
+  if [ "$hiberfil" = yes ]; then # "HIBR" then zeros: a Windows 8+ header page, nothing behind
+    { printf 'HIBR'; head -c $((8192 - 4)) /dev/zero; } > "$m/hiberfil.sys"
+  fi
+  if [ "$tasks" = yes ]; then # Task Scheduler stores task XML as UTF-16LE with a BOM
+    mkdir -p "$m/Windows/System32/Tasks/Microsoft/Windows/Defrag" \
+      "$m/Windows/System32/Tasks/Microsoft/Windows/Chkdsk"
+    { printf '\xff\xfe'; iconv -f UTF-8 -t UTF-16LE tasks/ScheduledDefrag.xml; } \
+      > "$m/Windows/System32/Tasks/Microsoft/Windows/Defrag/ScheduledDefrag"
+    { printf '\xff\xfe'; iconv -f UTF-8 -t UTF-16LE tasks/ProactiveScan.xml; } \
+      > "$m/Windows/System32/Tasks/Microsoft/Windows/Chkdsk/ProactiveScan"
+  fi
+  for d in "${extra_dirs[@]}"; do
+    mkdir -p "$m/$d"
+    printf 'vhdlint placeholder\r\n' > "$m/$d/vhdlint.txt"
+  done
+  if [ "$pending_xml" = yes ]; then
+    mkdir -p "$m/Windows/WinSxS"
+    printf '<?xml version="1.0" encoding="utf-8"?>\r\n<PendingTransaction Version="3.1" Identifier="vhdlint">\r\n</PendingTransaction>\r\n' \
+      > "$m/Windows/WinSxS/pending.xml"
   fi
 }
 
@@ -454,6 +507,8 @@ build_disk() {
 #   fve: bytes 3-10 of the Windows volume's boot sector (the OEM id "NTFS    ") := "-FVE-FS-",
 #        the signature of a BitLocker-encrypted volume. The NTFS backup boot sector (the last
 #        sector of partition 3) is left alone.
+#   ntfsdirty: the low byte of the Windows volume's $Volume $VOLUME_INFORMATION flags |= 0x01
+#        (VOLUME_IS_DIRTY), in $MFT's record 3 and in $MFTMirr's copy; ntfsinfo -m reads it back.
 #   gpt: the 8-byte signature "EFI PART" of the primary GPT header (LBA 1) and of the backup
 #        header (the primary's AlternateLBA, the last sector) := zeros. Header CRCs are not
 #        recomputed, the entry arrays are left in place; only the protective MBR still reads.
@@ -478,6 +533,41 @@ with open(path, "r+b") as f:
         f.seek(backup * 512)
         assert f.read(8) == b"EFI PART"
         patches += [(512, bytes(8)), (backup * 512, bytes(8))]
+    elif kind == "ntfsdirty":
+        # $Volume (MFT record 3) $VOLUME_INFORMATION (0x70, resident): flags u16 at value
+        # offset 10 |= VOLUME_IS_DIRTY (0x0001) (linux fs/ntfs/layout.h). No third-party tool
+        # sets it (ntfsfix -d clears it). The byte must not be one the record's update
+        # sequence array covers (the last two bytes of each 512-byte sector).
+        base = os_lba * 512
+        f.seek(base)
+        bs = f.read(512)
+        sector = struct.unpack_from("<H", bs, 0x0B)[0]
+        cluster = sector * bs[0x0D]
+        mft = struct.unpack_from("<Q", bs, 0x30)[0] * cluster
+        n = struct.unpack_from("<b", bs, 0x40)[0]
+        rec = 1 << -n if n < 0 else n * cluster
+        at = base + mft + 3 * rec
+        f.seek(at)
+        r = f.read(rec)
+        assert r[:4] == b"FILE", "record 3 is not a FILE record"
+        off = struct.unpack_from("<H", r, 0x14)[0]
+        while True:
+            ty, ln = struct.unpack_from("<II", r, off)
+            assert ty != 0xFFFFFFFF and ln > 0, "no $VOLUME_INFORMATION in $Volume"
+            if ty == 0x70:
+                break
+            off += ln
+        assert r[off + 8] == 0, "$VOLUME_INFORMATION is not resident"
+        flags_at = off + struct.unpack_from("<H", r, off + 0x14)[0] + 10
+        assert flags_at % 512 < 510, "flags under the update sequence array"
+        flags = struct.unpack_from("<H", r, flags_at)[0]
+        assert flags & 1 == 0, "already dirty"
+        # The same byte in $MFTMirr's copy of record 3 (readers compare the two).
+        mirror = base + struct.unpack_from("<Q", bs, 0x38)[0] * cluster + 3 * rec
+        f.seek(mirror)
+        assert f.read(rec) == r, "$MFTMirr record 3 differs from $MFT's"
+        for a in sorted((at, mirror)):
+            patches.append((a + flags_at, bytes([(flags | 1) & 0xFF])))
     else:
         sys.exit("unknown patch " + kind)
     for off, data in patches:
@@ -544,6 +634,10 @@ PY
     return
   fi
   dd if="$raw" of="$d/os.ntfs" bs=512 skip="$os_start" count="$os_size" status=none
+  # ntfs-3g's tools refuse a dirty volume (volume-dirty): note its flags for check_provision,
+  # then clear the bit on this check copy only (ntfsfix -d, a third-party writer).
+  ntfsinfo -m "$d/os.ntfs" 2>/dev/null | sed -n 's/^[[:space:]]*Volume Flags: //p' | awk '{print $1}' > "$d/volume-flags" || true
+  if grep -q '^0x0001$' "$d/volume-flags"; then ntfsfix -d "$d/os.ntfs" >/dev/null; fi
   oem=$(head -c 11 "$d/os.ntfs" | tail -c 8 | tr -d ' ') # boot sector OEM id, spaces dropped
   local boot_bcd
   if [ "$esp_start" != - ]; then
@@ -666,6 +760,17 @@ audit-secrets|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\wi
 audit-accounts|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 audit-posture|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 audit-lsa|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|hex(0):|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+pending-reboot|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+volume-dirty|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+hibernated|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+sysprep-appx-failure|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_COMPLETE|no-tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+sysprep-no-vm-mode|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+fslogix|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+avd-agent|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+configmgr|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+uwf|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+rdp-disabled|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+maintenance-tasks|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 EOF
 
 check() {
@@ -677,6 +782,34 @@ check() {
     exit 1
   fi
   echo "ok  $got"
+}
+
+# check_provision NAME RAW: the issue-14 files and flags read back with ntfs-3g's tools and
+# hivexget (a separate check: the EXPECTED columns stay as they are). One line:
+# volume flags, hiberfil.sys signature, Panther log options, task files, extra folders.
+check_provision() {
+  local name=$1 raw=$2 d="$work/check" flags hib opts tsk dirs want
+  # No readable Windows volume (corrupt-gpt, bitlocker): nothing to read back.
+  [ -f "$d/os.ntfs" ] && ntfsls "$d/os.ntfs" >/dev/null 2>&1 || return 0
+  flags=$(cat "$d/volume-flags")
+  hib=$(ntfscat "$d/os.ntfs" /hiberfil.sys 2>/dev/null | head -c 4 || true)
+  hib=${hib:--}
+  opts=$(ntfscat "$d/os.ntfs" /Windows/System32/Sysprep/Panther/setupact.log 2>/dev/null \
+    | sed -n "s/.*command line option '\([A-Z]*\)'.*/\1/p; s/.*\(Sysprep_succeeded.tag\)\r\{0,1\}\$/tag/p; s/.*\(not provisioned for all users\).*/appx-error/p" \
+    | tr '\n' ',' | sed 's/,$//' || true)
+  opts=${opts:--}
+  tsk=$(ntfsls "$d/os.ntfs" -p /Windows/System32/Tasks/Microsoft/Windows/Defrag 2>/dev/null | tr '\n' ' ' | sed 's/ $//' || true)
+  tsk=${tsk:--}
+  dirs=$(for p in "/Program Files/FSLogix" "/Program Files/Microsoft RDInfra" /Windows/CCM; do
+    ntfsls -p "$p" "$d/os.ntfs" >/dev/null 2>&1 && printf '%s;' "$p"; done || true)
+  dirs=${dirs:--}
+  printf 'ok  provision %s|%s|%s|%s|%s|%s\n' "$name" "$flags" "$hib" "$opts" "$tsk" "$dirs"
+  case $name in
+    volume-dirty) want=0x0001 ;;
+    *) want=0x0000 ;;
+  esac
+  [ "$flags" = "$want" ] || { echo "$name: volume flags $flags, want $want" >&2; exit 1; }
+  [ "$name" != hibernated ] || [ "$hib" = HIBR ] || { echo "$name: no HIBR header" >&2; exit 1; }
 }
 
 # emit NAME RAW FORMATS...: convert with qemu-img, compare back, compress.
@@ -732,11 +865,13 @@ configure gold
 build_disk "$work/gold.raw"
 sgdisk -p "$work/gold.raw" | sed 's/^/    /'
 check gold "$work/gold.raw"
+check_provision gold "$work/gold.raw"
 emit gold "$work/gold.raw" raw vhdx vhd-fixed vhd-dynamic
 for v in "${VARIANTS[@]}"; do
   configure "$v"
   build_disk "$work/$v.raw"
   check "$v" "$work/$v.raw"
+  check_provision "$v" "$work/$v.raw"
   emit "$v" "$work/$v.raw" vhdx
   rm -f "$work/$v.raw"
 done

@@ -61,6 +61,36 @@ const MATRIX: &[(&str, &[RuleId])] = &[
     ("vmbus-absent.vhdx.xz", &[RuleId::BootDriverAbsent]),
     ("netvsc-disabled.vhdx.xz", &[RuleId::NetvscDisabled]),
     ("arch-mismatch.vhdx.xz", &[RuleId::ArchitectureNotAccepted]),
+    // Issue 14 (clean state, refused software, reachability).
+    ("pending-reboot.vhdx.xz", &[RuleId::PendingServicing]),
+    ("hibernated.vhdx.xz", &[RuleId::Hibernated]),
+    ("sysprep-appx-failure.vhdx.xz", &[RuleId::NotGeneralized]),
+    ("sysprep-no-vm-mode.vhdx.xz", &[]),
+    ("fslogix.vhdx.xz", &[RuleId::FslogixInstalled]),
+    ("avd-agent.vhdx.xz", &[RuleId::AvdAgentInstalled]),
+    ("configmgr.vhdx.xz", &[RuleId::ConfigMgrClient]),
+    ("uwf.vhdx.xz", &[RuleId::UwfEnabled]),
+    ("rdp-disabled.vhdx.xz", &[RuleId::RdpDisabled]),
+    ("maintenance-tasks.vhdx.xz", &[]),
+];
+
+/// The issue-14 fixtures and the rule each one is built for, judged in every profile: the rule
+/// fires wherever its level is not `allowed`, and no other rule does.
+const PROVISION_MATRIX: &[(&str, Option<RuleId>)] = &[
+    ("gold.vhdx.xz", None),
+    ("pending-reboot.vhdx.xz", Some(RuleId::PendingServicing)),
+    ("hibernated.vhdx.xz", Some(RuleId::Hibernated)),
+    ("sysprep-appx-failure.vhdx.xz", Some(RuleId::NotGeneralized)),
+    ("sysprep-no-vm-mode.vhdx.xz", Some(RuleId::SysprepNotVmMode)),
+    ("fslogix.vhdx.xz", Some(RuleId::FslogixInstalled)),
+    ("avd-agent.vhdx.xz", Some(RuleId::AvdAgentInstalled)),
+    ("configmgr.vhdx.xz", Some(RuleId::ConfigMgrClient)),
+    ("uwf.vhdx.xz", Some(RuleId::UwfEnabled)),
+    ("rdp-disabled.vhdx.xz", Some(RuleId::RdpDisabled)),
+    (
+        "maintenance-tasks.vhdx.xz",
+        Some(RuleId::MaintenanceTasksEnabled),
+    ),
 ];
 
 fn image(name: &str) -> String {
@@ -337,4 +367,101 @@ fn rules_lists_the_registry_with_profiles_and_graph_codes() {
         );
         assert_eq!(text.matches(id.as_str()).count(), 1, "{id} in rules");
     }
+}
+
+#[test]
+fn provisioning_rules_fire_on_their_images_in_every_profile() {
+    let paths: Vec<String> = PROVISION_MATRIX.iter().map(|(n, _)| image(n)).collect();
+    for profile in ["windows365", "devbox", "avd"] {
+        let p: vhdlint_policy::Profile = profile.parse().unwrap();
+        let mut args: Vec<&str> = vec![
+            "check",
+            "--format",
+            "jsonl",
+            "--as-of",
+            AS_OF,
+            "--profile",
+            profile,
+        ];
+        args.extend(paths.iter().map(String::as_str));
+        let out = vhdlint(&args);
+        let docs: Vec<Value> = stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(docs.len(), PROVISION_MATRIX.len());
+        for ((name, rule), doc) in PROVISION_MATRIX.iter().zip(&docs) {
+            let expected: BTreeSet<String> = rule
+                .iter()
+                .filter(|r| r.rule().level(p) != vhdlint_policy::Level::Allowed)
+                .map(|r| r.as_str().to_owned())
+                .collect();
+            assert_eq!(rules(doc), expected, "{name} in {profile}");
+        }
+    }
+}
+
+#[test]
+fn a_failed_sysprep_names_the_appx_package_and_its_fix() {
+    let (_, doc) = check_json(&[&image("sysprep-appx-failure.vhdx.xz")]);
+    let f = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == RuleId::NotGeneralized.as_str())
+        .unwrap();
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("NotepadPlusPlus_1.0.0.0_neutral__7njy0v32s6xk6")
+            && message.contains("Remove-AppxPackage")
+            && message.contains("failed"),
+        "{message}"
+    );
+    let s = &doc["facts"]["windows"]["provision"]["sysprep"];
+    assert_eq!(s["value"]["outcome"], "failed");
+    assert_eq!(
+        s["value"]["appxPackage"],
+        "NotepadPlusPlus_1.0.0.0_neutral__7njy0v32s6xk6"
+    );
+    assert!(f["evidence"].as_array().unwrap().iter().any(|e| e["path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("setupact.log"))
+        && e["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("NotepadPlusPlus"))));
+    // The gold image's log records a /mode:vm generalize; not-generalized was booted again
+    // after that run.
+    let (_, gold) = check_json(&[&image("gold.vhdx.xz")]);
+    let s = &gold["facts"]["windows"]["provision"]["sysprep"]["value"];
+    assert_eq!(
+        (s["outcome"].as_str(), s["vmMode"].as_bool()),
+        (Some("generalized"), Some(true))
+    );
+    let (_, ng) = check_json(&[&image("not-generalized.vhdx.xz")]);
+    let s = &ng["facts"]["windows"]["provision"]["sysprep"]["value"];
+    assert_eq!(s["outcome"], "generalizedThenBootedAgain");
+}
+
+#[test]
+fn provisioning_facts_name_what_they_read() {
+    let (_, gold) = check_json(&[&image("gold.vhdx.xz")]);
+    let p = &gold["facts"]["windows"]["provision"];
+    assert_eq!(p["volumeDirty"]["value"], false);
+    assert!(p["volumeDirty"]["evidence"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("VOLUME_IS_DIRTY 0x0001 clear"));
+    assert_eq!(p["rdpDenied"]["value"], false);
+    assert_eq!(p["rdpPort"]["value"], 3389);
+    assert_eq!(p["sanPolicy"]["value"], 1);
+    assert_eq!(p["realTimeIsUniversal"]["value"], 1);
+    assert_eq!(p["firewallProfilesOff"]["value"], serde_json::json!([]));
+    assert_eq!(p["startMenuApps"]["value"], 0);
+    assert_eq!(p["startMenuCapped"], false);
+    // Absence is evidence too: the places looked at are named.
+    let pending = p["pendingServicing"]["evidence"].to_string();
+    assert!(pending.contains("PendingFileRenameOperations") && pending.contains("pending.xml"));
+    let (_, tasks) = check_json(&["--profile", "devbox", &image("maintenance-tasks.vhdx.xz")]);
+    let t = &tasks["facts"]["windows"]["provision"]["maintenanceTasksEnabled"]["value"];
+    assert_eq!(t.as_array().unwrap().len(), 2, "{t}");
 }

@@ -24,8 +24,11 @@
 //! name the mode in effect (`<null>` without `/mode`, as in the 2025 log above). A run counts as
 //! `/mode:vm` when a session line names mode `VM` (any case, with or without angle brackets),
 //! or — when no session line names a mode — when the run had a `MODE` option (only `/mode:vm`
-//! exists). NOTE: no public log of a `/mode:vm` run was found to confirm the session line's
-//! value spelling; the option line is the fallback.
+//! exists). Real `/mode:vm` runs also log `[0x0f00b7] SYSPRP WinMain:Sysprep mode [vm]; was
+//! specified` right after the option line (logs in
+//! The-Virtual-Desktop-Team/Windows-Desktop-Optimization-Tool#18 and
+//! DrazenNikolic/AVD-Golden-Image-Optimizer#2, windows-image-facts §14.5): its bracketed value
+//! is taken as the session mode too.
 //!
 //! # Bounds
 //! The caller reads at most [`MAX_LOG_BYTES`] (the tail of a longer log); at most
@@ -274,6 +277,12 @@ pub fn parse_log(bytes: &[u8]) -> SysprepLog {
                 .rsplit_once(", and mode ")
                 .map(|x| x.1)
                 .or_else(|| msg.split_once("Sysprep mode in registry is ").map(|x| x.1))
+                .or_else(|| {
+                    // `[0x0f00b7] SYSPRP WinMain:Sysprep mode [vm]; was specified`.
+                    msg.split_once("Sysprep mode [")
+                        .and_then(|x| x.1.split_once(']'))
+                        .map(|x| x.0)
+                })
             {
                 run.session_mode = Some(cut(m.trim()));
             }

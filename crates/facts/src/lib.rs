@@ -42,6 +42,7 @@ pub mod boot_chain;
 pub mod evidence;
 pub mod identity;
 pub mod model;
+pub mod provision;
 
 pub use audit::{
     AnswerCredential, AuditFacts, AutoLogon, Autorun, CredentialFileFact, InstalledApp,
@@ -62,3 +63,4 @@ pub use model::{
     PartitionKind, PartitionScheme, Problem, ProblemKind, ReservedStorage, WindowsFacts, GIB,
     IMAGE_STATE_GENERALIZED_OOBE, MIB, VHD_FOOTER_SIZE,
 };
+pub use provision::{ProvisionFacts, SysprepOutcome, SysprepRunFacts};

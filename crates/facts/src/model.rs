@@ -452,6 +452,8 @@ pub struct WindowsFacts {
     pub kernel: crate::boot_chain::KernelFacts,
     /// The hives opened.
     pub hives: Vec<HiveFacts>,
+    /// Clean state, refused software and reachability (issue 14 items 5–14).
+    pub provision: crate::provision::ProvisionFacts,
 }
 
 impl WindowsFacts {

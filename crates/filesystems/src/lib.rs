@@ -293,12 +293,37 @@ pub trait FileSystem: Send + Sync {
     fn kind(&self) -> FsKind;
     /// The volume label.
     fn label(&self) -> Option<String>;
+    /// The volume's state flags (NTFS `$VOLUME_INFORMATION`), when the file system has them.
+    fn volume_flags(&self) -> Option<VolumeFlags> {
+        None
+    }
     /// The entries of the directory at `path` (no `.`/`..`, no DOS 8.3 duplicates).
     fn list(&self, path: &str) -> Result<Vec<DirEntry>>;
     /// The entry at `path`.
     fn stat(&self, path: &str) -> Result<DirEntry>;
     /// The bytes of `path`'s unnamed stream (or of the named alternate data stream `stream`).
     fn open(&self, path: &str, stream: Option<&str>) -> Result<FileData>;
+}
+
+/// A volume's state flags (NTFS `$Volume` `$VOLUME_INFORMATION` flags, linux
+/// `fs/ntfs/layout.h` VOLUME_FLAGS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeFlags {
+    /// The raw u16.
+    pub raw: u16,
+    /// Where it was read (structure and offset).
+    pub location: String,
+}
+
+impl VolumeFlags {
+    /// VOLUME_IS_DIRTY (0x0001): chkdsk runs at the next mount. (0x0080, set on every clean
+    /// Windows-formatted volume, is not dirt.)
+    pub const DIRTY: u16 = 0x0001;
+
+    /// The dirty bit is set.
+    pub fn dirty(&self) -> bool {
+        self.raw & Self::DIRTY != 0
+    }
 }
 
 /// What a boot sector says the volume holds.

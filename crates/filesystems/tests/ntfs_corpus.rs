@@ -331,3 +331,30 @@ fn testfs1_mft_byte_flip_sweep() {
     }
     assert!(outcomes[1] > 0 && outcomes[0] > 0, "{outcomes:?}");
 }
+
+/// `$Volume` `$VOLUME_INFORMATION` flags (windows-image-facts §14.4): every clean
+/// Windows-formatted corpus volume has 0x0080 set and the dirty bit (0x0001) clear; the
+/// mkntfs-made testfs1 has 0. "flags != 0" would call every healthy Windows volume dirty.
+#[test]
+fn volume_flags_of_clean_volumes_are_not_dirty() {
+    for (rel, windows) in [
+        ("ntfs/dissect.ntfs/ntfs.bin.gz", true),
+        ("ntfs/dissect.ntfs/ntfs-cloud.bin.gz", true),
+        ("ntfs/ntfs-samples/ntfs-ptrn.raw.gz", true),
+        ("ntfs/ColinFinck-ntfs/testfs1.xz", false),
+    ] {
+        let Some(v) = volume(rel) else {
+            return;
+        };
+        let fs = mount(v).unwrap();
+        let flags = fs.volume_flags().unwrap();
+        assert!(!flags.dirty(), "{rel}: {:#06x}", flags.raw);
+        assert_eq!(
+            flags.raw & 0x0080 != 0,
+            windows,
+            "{rel}: {:#06x}",
+            flags.raw
+        );
+        assert!(flags.location.contains("$VOLUME_INFORMATION"));
+    }
+}

@@ -33,3 +33,15 @@ pub const MAX_TASK_BYTES_TOTAL: u64 = 4 << 20;
 /// Most subkeys looked at under one registry key walked by the audit (`Uninstall`, `Services`,
 /// `Image File Execution Options`, `ProfileList`) and most values of one `Run` key.
 pub const MAX_AUDIT_SUBKEYS: usize = 4096;
+/// Most bytes of the end of each Panther log read: the last run is at the end, and one run
+/// logs tens of KiB.
+pub const MAX_PANTHER_TAIL_BYTES: u64 = 256 * 1024;
+
+/// Most directory entries the Start-menu walk looks at (3,000 apps is the Windows 365 limit).
+pub const MAX_START_MENU_ENTRIES: usize = 4_000;
+/// Most folders the Start-menu walk lists.
+pub const MAX_START_MENU_DIRS: usize = 500;
+/// Deepest folder nesting the Start-menu walk follows below `Programs`.
+pub const MAX_START_MENU_DEPTH: usize = 6;
+/// Most provisioned Appx applications counted.
+pub const MAX_APPX_APPLICATIONS: usize = 4_000;

@@ -28,6 +28,7 @@
 //! | SECURITY | [`security`] | AD domain join |
 //! | files | [`files`], [`unattend`] | `State.ini`, `Sysprep_succeeded.tag`, answer files, plugin folder |
 //! | boot | [`boot`], [`boot_chain`] | `generation`, `boot` (ESP, BCD, devices, boot manager signature), `windows.kernel` |
+//! | provisioning | [`provision`] | `windows.provision`: pending servicing, dirty bit, hibernation, sysprep logs, refused software, Start menu, tasks, RDP |
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -43,6 +44,7 @@ pub mod fuzzing;
 pub mod hives;
 pub mod layout;
 pub mod locate;
+pub mod provision;
 pub mod security;
 pub mod software;
 pub mod system;
@@ -401,6 +403,14 @@ fn gather_windows(
     let cdj = std::mem::take(&mut w.aad_login_for_windows);
     w.aad_login_for_windows = files::with_aad_plugin(cdj, &*fs, index);
     w.answer_files = unattend::answer_files(&*fs, index, setup.unattend_file.as_ref(), problems);
+    provision::fill(
+        &mut w,
+        opened.system.as_ref().ok(),
+        opened.software.as_ref().ok(),
+        &*fs,
+        index,
+        problems,
+    );
     // The OS identity is decided once, from the version values SOFTWARE (and SYSTEM's
     // ProductType) gave, and stored.
     w.fill_identity();

@@ -8,7 +8,9 @@
 //!
 //! Ids are grouped by area: `VL01xx` container and image, `VL02xx` partitions and boot,
 //! `VL03xx` OS identity and servicing, `VL04xx` generalization, `VL05xx` join and enrolment,
-//! `VL06xx` VM-name customization, `VL07xx` registry and storage hygiene, `VL08xx` boot chain. An id is never reused;
+//! `VL06xx` VM-name customization, `VL07xx` registry and storage hygiene, `VL08xx` boot chain, `VL09xx` clean state
+//! (pending servicing, dirty volume, hibernation, sysprep logs), `VL10xx` software the services
+//! refuse and reachability, `VS00xx` the security audit. An id is never reused;
 //! a retired rule's id moves to [`RETIRED_IDS`].
 //!
 //! Requirement sources are cited per rule; `windows-image-facts` is
@@ -17,8 +19,8 @@
 use vhdlint_facts::{
     ContainerFacts, ContainerFormat, DiskType, EditionClass, Evidence, Fact, Generation,
     ImageFacts, ImageState, OsFamily, PartitionFacts, PartitionKind, ProblemKind, ReservedStorage,
-    SignatureStatus, WindowsFacts, FIRST_WINDOWS_11_BUILD, GIB, IMAGE_STATE_GENERALIZED_OOBE, MIB,
-    VHD_FOOTER_SIZE,
+    SignatureStatus, SysprepOutcome, WindowsFacts, FIRST_WINDOWS_11_BUILD, GIB,
+    IMAGE_STATE_GENERALIZED_OOBE, MIB, VHD_FOOTER_SIZE,
 };
 
 use crate::evaluate::os_servicing;
@@ -681,6 +683,30 @@ rules! {
             };
             let mut evidence = w.image_state.evidence.clone();
             evidence.extend(w.generalized.evidence.iter().cloned());
+            // Why, from the last sysprep run in the Panther logs (issue 14 item 7).
+            let s = &w.provision.sysprep;
+            let why = match s.value.outcome {
+                SysprepOutcome::NeverRan => " No sysprep run is logged \
+                    (Windows\\System32\\Sysprep\\Panther\\setupact.log absent or without a \
+                    run): sysprep never ran, or its logs were deleted."
+                    .to_owned(),
+                SysprepOutcome::Failed => format!(
+                    " The last sysprep run failed{}.",
+                    s.value.cause.as_deref().map_or_else(String::new, |c| format!(": {c}"))
+                ),
+                SysprepOutcome::Incomplete => {
+                    " The last sysprep run did not finish (no error, no success).".to_owned()
+                }
+                SysprepOutcome::NotGeneralized => {
+                    " The last sysprep run succeeded without /generalize.".to_owned()
+                }
+                SysprepOutcome::GeneralizedThenBootedAgain | SysprepOutcome::Generalized => {
+                    " The last sysprep run generalized, and the image was booted again after it."
+                        .to_owned()
+                }
+            };
+            let message = format!("{message}{why}");
+            evidence.extend(s.evidence.iter().cloned());
             dedup(&mut evidence);
             if evidence.is_empty() {
                 evidence.push(Evidence::derived(format!(
@@ -1325,6 +1351,488 @@ rules! {
                     )
                 })
                 .collect()
+        }),
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // VL09xx: clean state (issue 14 items 5–7)
+
+    /// ## What it checks
+    /// No restart is pending: `Control\Session Manager\PendingFileRenameOperations` (or `…2`) is
+    /// empty, `Component Based Servicing\RebootPending` / `PackagesPending` and
+    /// `WindowsUpdate\Auto Update\RebootRequired` are absent, and `Windows\WinSxS\pending.xml`
+    /// does not exist.
+    /// ## Why
+    /// Azure's "prepare a Windows VHD" asks to finish updates and restart before sysprep; the
+    /// first boot then runs the queued servicing operations, which can outlast provisioning.
+    /// No source says the service refuses such an image: a warning.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §11, §14.3; prepare-for-upload-vhd-image; Sysinternals PendMoves.
+    PendingServicing = "VL0901" {
+        name: "pending-servicing",
+        title: "Restart pending (servicing not finished)",
+        kind: check(Levels::all(Level::Warning), None),
+        message: "The image was captured with a restart pending: file renames or servicing \
+                  operations wait for the next boot.",
+        remediation: "In the build VM, install updates, restart until no restart is pending \
+                      (no PendingFileRenameOperations, no RebootPending/RebootRequired keys, no \
+                      WinSxS\\pending.xml), then sysprep and capture.",
+        references: &[PREPARE_VHD_DOC, "https://learn.microsoft.com/sysinternals/downloads/pendmoves"],
+        hits: |facts, _| windows(facts, |w| {
+            flag(
+                &w.provision.pending_servicing,
+                "A restart is pending: servicing or file renames wait for the next boot.",
+                "windows.provision.pendingServicing",
+            )
+            .into_iter()
+            .collect()
+        }),
+    }
+
+    /// ## What it checks
+    /// The Windows volume's NTFS dirty bit (`$Volume` `$VOLUME_INFORMATION` flags & 0x0001,
+    /// VOLUME_IS_DIRTY) is clear.
+    /// ## Why
+    /// A dirty volume makes autochk run at first boot, which on a large disk can outlast the
+    /// provisioning timeout; the VM was not shut down cleanly, so files may be unflushed. No
+    /// source says the service refuses it: a warning.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §14.4 (linux `fs/ntfs/layout.h` VOLUME_FLAGS).
+    VolumeDirty = "VL0902" {
+        name: "volume-dirty",
+        title: "NTFS volume marked dirty",
+        kind: check(Levels::all(Level::Warning), None),
+        message: "The Windows volume is marked dirty: chkdsk runs at first boot.",
+        remediation: "Boot the build VM, run `chkdsk C: /f` (restart if asked), shut it down \
+                      cleanly with sysprep `/shutdown`, and capture the disk.",
+        references: &[PREPARE_VHD_DOC, "https://github.com/torvalds/linux/blob/master/fs/ntfs/layout.h"],
+        hits: |facts, _| windows(facts, |w| {
+            let f = &w.provision.volume_dirty;
+            if f.value != Some(true) {
+                return Vec::new();
+            }
+            vec![Hit::new(
+                "The Windows volume's NTFS dirty bit (VOLUME_IS_DIRTY) is set.",
+                or_derived(&f.evidence, "windows.provision.volumeDirty = true"),
+            )]
+        }),
+    }
+
+    /// ## What it checks
+    /// `hiberfil.sys` does not hold a session to resume (header signature `HIBR`/`hibr`, `RSTR`
+    /// or `LINK`; `WAKE` and an all-zero header are fine).
+    /// ## Why
+    /// The VM was hibernated or shut down with Fast Startup (a hybrid shutdown hibernates the
+    /// kernel session), not shut down: the first boot may try to resume a session of the build
+    /// VM. A generalizing `sysprep /shutdown` is a full shutdown. A warning.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §14.4 (libyal libhibr format notes).
+    Hibernated = "VL0903" {
+        name: "hibernated",
+        title: "Captured from hibernation or Fast Startup",
+        kind: check(Levels::all(Level::Warning), None),
+        message: "hiberfil.sys holds a hibernated session: Windows was hibernated or shut down \
+                  with Fast Startup, not shut down.",
+        remediation: "In the build VM run `powercfg /h off` (removes hiberfil.sys and disables \
+                      Fast Startup), then sysprep with `/shutdown` and capture.",
+        references: &[PREPARE_VHD_DOC, "https://github.com/libyal/libhibr/blob/main/documentation/Windows%20Hibernation%20File%20(hiberfil.sys)%20format.asciidoc"],
+        hits: |facts, _| windows(facts, |w| {
+            flag(
+                &w.provision.hibernated,
+                "hiberfil.sys holds a hibernated session (HIBR header).",
+                "windows.provision.hibernated",
+            )
+            .into_iter()
+            .collect()
+        }),
+    }
+
+    /// ## What it checks
+    /// Dev Box: the last successful generalizing sysprep run in
+    /// `Windows\System32\Sysprep\Panther\setupact.log` used `/mode:vm`. Sysprep logs
+    /// `ParseCommands:Found supported command line option 'MODE'` and
+    /// `WinMain:Sysprep mode [vm]; was specified` for it. Only judged when the log holds a
+    /// successful generalize.
+    /// ## Why
+    /// Dev Box asks for `sysprep /generalize /oobe /mode:vm`; without it the first boot redoes
+    /// hardware detection (slower dev box creation). The image still works: a warning on Dev
+    /// Box, nothing elsewhere.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §3.2, §14.5 (real logs: Windows-Desktop-Optimization-Tool#18,
+    /// AVD-Golden-Image-Optimizer#2); Dev Box "configure Azure Compute Gallery".
+    SysprepNotVmMode = "VL0904" {
+        name: "sysprep-not-vm-mode",
+        title: "Sysprep ran without /mode:vm",
+        kind: check(
+            Levels {
+                windows365: Level::Allowed,
+                devbox: Level::Warning,
+                avd: Level::Allowed,
+            },
+            None,
+        ),
+        message: "The last generalizing sysprep run did not use /mode:vm, which Dev Box asks for.",
+        remediation: "Generalize with `sysprep /generalize /oobe /shutdown /mode:vm`.",
+        references: &[DEVBOX_DOC, "https://learn.microsoft.com/windows-hardware/manufacture/desktop/sysprep-command-line-options"],
+        hits: |facts, _| windows(facts, |w| {
+            let s = &w.provision.sysprep;
+            if s.value.vm_mode != Some(false) {
+                return Vec::new();
+            }
+            vec![Hit::new(
+                "The last successful generalize in the Panther log ran without /mode:vm.",
+                or_derived(&s.evidence, "windows.provision.sysprep.vmMode = false"),
+            )]
+        }),
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // VL10xx: software the services refuse, and reachability (issue 14 items 8–14)
+
+    /// ## What it checks
+    /// No FSLogix component: services/minifilters `frxsvc`, `frxccds`, `frxdrv`, `frxdrvvt`,
+    /// `frxccd`, the folder `Program Files\FSLogix`, or `SOFTWARE\FSLogix`.
+    /// ## Why
+    /// Windows 365: custom images "cannot contain FSLogix components" (error); Dev Box image
+    /// requirements exceed Windows 365's, and the Windows 365 service validates them (error).
+    /// FSLogix is the AVD profile solution: fine there.
+    /// ## Graph code
+    /// `sourceImageInvalid`.
+    /// ## References
+    /// windows-image-facts §0.1, §14.6; Windows 365 device images.
+    FslogixInstalled = "VL1001" {
+        name: "fslogix-installed",
+        title: "FSLogix components installed",
+        kind: check(w365_devbox_error(Level::Allowed), Some(GraphErrorCode::SourceImageInvalid)),
+        message: "Windows 365 images cannot contain FSLogix components.",
+        remediation: "Uninstall FSLogix Apps in the build VM (`FSLogixAppsSetup.exe /uninstall`), \
+                      remove C:\\Program Files\\FSLogix, then sysprep and capture.",
+        references: &[W365_DOC, DEVBOX_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            flag(
+                &w.provision.fslogix,
+                "FSLogix components are installed.",
+                "windows.provision.fslogix",
+            )
+            .into_iter()
+            .collect()
+        }),
+    }
+
+    /// ## What it checks
+    /// The AVD agent is not installed: service `RDAgentBootLoader`, `SOFTWARE\Microsoft\RDInfraAgent`
+    /// or `RDAgentBootLoader`, the folder `Program Files\Microsoft RDInfra`. (`RdAgent` alone is
+    /// the Azure VM agent's service and does not count.)
+    /// ## Why
+    /// AVD golden-image guide: do not install the agent in the image (its registration token
+    /// expires; the host pool installs it) — error; Windows 365 provisions its own agent and
+    /// refuses images carrying one — error. Dev Box: no statement found, a warning.
+    /// ## Graph code
+    /// `sourceImageInvalid`.
+    /// ## References
+    /// windows-image-facts §14.6; AVD set-up-golden-image; AVD troubleshoot-agent.
+    AvdAgentInstalled = "VL1002" {
+        name: "avd-agent-installed",
+        title: "Azure Virtual Desktop agent installed",
+        kind: check(
+            Levels {
+                windows365: Level::Error,
+                devbox: Level::Warning,
+                avd: Level::Error,
+            },
+            Some(GraphErrorCode::SourceImageInvalid),
+        ),
+        message: "The Azure Virtual Desktop agent is installed in the image; its registration \
+                  expires and the service installs its own.",
+        remediation: "Uninstall \"Remote Desktop Agent Boot Loader\" and \"Remote Desktop \
+                      Services Infrastructure Agent\" in the build VM, delete \
+                      HKLM\\SOFTWARE\\Microsoft\\RDInfraAgent, then sysprep and capture.",
+        references: &[AVD_DOC, "https://learn.microsoft.com/azure/virtual-desktop/troubleshoot-agent"],
+        hits: |facts, _| windows(facts, |w| {
+            flag(
+                &w.provision.avd_agent,
+                "The AVD agent (RDAgentBootLoader / RDInfra) is installed.",
+                "windows.provision.avdAgent",
+            )
+            .into_iter()
+            .collect()
+        }),
+    }
+
+    /// ## What it checks
+    /// No Configuration Manager client: service `CcmExec`, the folder `Windows\CCM`, or
+    /// `SOFTWARE\Microsoft\CCM`.
+    /// ## Why
+    /// Windows 365 (and Dev Box, whose requirements exceed it): the image must never have been
+    /// "enrolled for co-management" (error). AVD says nothing: a warning (the client's identity
+    /// is cloned to every host).
+    /// ## Graph code
+    /// `sourceImageInvalid`.
+    /// ## References
+    /// windows-image-facts §0.1, §4, §14.6.
+    ConfigMgrClient = "VL1003" {
+        name: "configmgr-client",
+        title: "Configuration Manager client installed",
+        kind: check(w365_devbox_error(Level::Warning), Some(GraphErrorCode::SourceImageInvalid)),
+        message: "The Configuration Manager client (co-management) is installed in the image.",
+        remediation: "Uninstall it in the build VM (`C:\\Windows\\ccmsetup\\ccmsetup.exe \
+                      /uninstall`), remove C:\\Windows\\CCM and HKLM\\SOFTWARE\\Microsoft\\CCM, \
+                      then sysprep and capture.",
+        references: &[W365_DOC, DEVBOX_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            flag(
+                &w.provision.configmgr_client,
+                "The Configuration Manager client is installed.",
+                "windows.provision.configmgrClient",
+            )
+            .into_iter()
+            .collect()
+        }),
+    }
+
+    /// ## What it checks
+    /// At most 3,000 apps in the Start menu: shortcuts (`.lnk`, `.url`) under
+    /// `ProgramData\Microsoft\Windows\Start Menu\Programs` and the default profile's, plus the
+    /// provisioned Appx applications (`AppxAllUserStore\Applications`). The walk is bounded
+    /// (`MAX_START_MENU_*`) and the count says when it is a lower bound.
+    /// ## Why
+    /// Windows 365 lists "≤ 3,000 apps in the Start menu"; how the service counts is not
+    /// documented, so this is a heuristic: a warning on Windows 365 and Dev Box, nothing on AVD.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §0.1, §14.6; Windows 365 device images.
+    StartMenuTooManyApps = "VL1004" {
+        name: "start-menu-too-many-apps",
+        title: "More than 3,000 Start-menu apps",
+        kind: check(
+            Levels {
+                windows365: Level::Warning,
+                devbox: Level::Warning,
+                avd: Level::Allowed,
+            },
+            None,
+        ),
+        message: "The Start menu holds more than the 3,000 apps Windows 365 accepts.",
+        remediation: "Remove applications (or their Start-menu shortcuts) from the image, or \
+                      deliver them after provisioning.",
+        references: &[W365_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            let p = &w.provision;
+            if p.start_menu_apps.value <= 3_000 {
+                return Vec::new();
+            }
+            vec![Hit::new(
+                format!(
+                    "The Start menu holds {}{} apps, more than 3,000.",
+                    if p.start_menu_capped { "at least " } else { "" },
+                    p.start_menu_apps.value
+                ),
+                or_derived(&p.start_menu_apps.evidence, "windows.provision.startMenuApps"),
+            )]
+        }),
+    }
+
+    /// ## What it checks
+    /// The Unified Write Filter is not installed and enabled (drivers `uwfvol`, `uwfs`, `uwfreg`
+    /// with `Start` ≠ 4).
+    /// ## Why
+    /// AVD golden-image guide: UWF is not supported (error). Elsewhere a write filter discards
+    /// every change at restart: information.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §0.1, §14.6; AVD set-up-golden-image.
+    UwfEnabled = "VL1005" {
+        name: "uwf-enabled",
+        title: "Unified Write Filter enabled",
+        kind: check(
+            Levels {
+                windows365: Level::Info,
+                devbox: Level::Info,
+                avd: Level::Error,
+            },
+            None,
+        ),
+        message: "The Unified Write Filter is enabled; Azure Virtual Desktop does not support it.",
+        remediation: "In the build VM: `uwfmgr filter disable`, then remove the feature \
+                      (`Disable-WindowsOptionalFeature -Online -FeatureName Client-UnifiedWriteFilter`), \
+                      restart, sysprep and capture.",
+        references: &[AVD_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            flag(
+                &w.provision.uwf_enabled,
+                "Unified Write Filter drivers are installed and not disabled.",
+                "windows.provision.uwfEnabled",
+            )
+            .into_iter()
+            .collect()
+        }),
+    }
+
+    /// ## What it checks
+    /// Dev Box: the defrag (`Microsoft\Windows\Defrag\ScheduledDefrag`) and chkdsk
+    /// (`Microsoft\Windows\Chkdsk\ProactiveScan`) scheduled tasks are disabled
+    /// (`System32\Tasks\…` XML, `Settings/Enabled`).
+    /// ## Why
+    /// Dev Box: "run defrag and chkdsk and disable their scheduled tasks" to speed up dev box
+    /// creation. A tip: information on Dev Box, nothing elsewhere.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §0.1; Dev Box "configure Azure Compute Gallery".
+    MaintenanceTasksEnabled = "VL1006" {
+        name: "maintenance-tasks-enabled",
+        title: "Defrag/chkdsk scheduled tasks enabled",
+        kind: check(
+            Levels {
+                windows365: Level::Allowed,
+                devbox: Level::Info,
+                avd: Level::Allowed,
+            },
+            None,
+        ),
+        message: "Dev Box recommends running defrag and chkdsk once and disabling their \
+                  scheduled tasks.",
+        remediation: "In the build VM: `defrag C: /O`, `chkdsk C:`, then `schtasks /Change /TN \
+                      \"\\Microsoft\\Windows\\Defrag\\ScheduledDefrag\" /Disable` and the same for \
+                      `\\Microsoft\\Windows\\Chkdsk\\ProactiveScan`.",
+        references: &[DEVBOX_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            let f = &w.provision.maintenance_tasks_enabled;
+            if f.value.is_empty() {
+                return Vec::new();
+            }
+            vec![Hit::new(
+                format!("Enabled maintenance tasks: {}.", f.value.join(", ")),
+                or_derived(&f.evidence, "windows.provision.maintenanceTasksEnabled"),
+            )]
+        }),
+    }
+
+    /// ## What it checks
+    /// RDP is enabled: `fDenyTSConnections` is not 1 in `SOFTWARE\Policies\Microsoft\Windows
+    /// NT\Terminal Services` (the policy, which wins) nor, without a policy value, in
+    /// `Control\Terminal Server`.
+    /// ## Why
+    /// Azure "prepare a Windows VHD": enable RDP. AVD and Windows 365 connect through their own
+    /// stacks, and no source says provisioning fails without it; but it is the way into the VM
+    /// when it does not come up: a warning.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §11; prepare-for-upload-vhd-image.
+    RdpDisabled = "VL1007" {
+        name: "rdp-disabled",
+        title: "Remote Desktop disabled",
+        kind: check(Levels::all(Level::Warning), None),
+        message: "Remote Desktop connections are denied (fDenyTSConnections = 1).",
+        remediation: "Before sysprep: `reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal \
+                      Server\" /v fDenyTSConnections /t REG_DWORD /d 0 /f` and delete the policy \
+                      value under HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services.",
+        references: &[PREPARE_VHD_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            flag(
+                &w.provision.rdp_denied,
+                "Remote Desktop connections are denied (fDenyTSConnections = 1).",
+                "windows.provision.rdpDenied",
+            )
+            .into_iter()
+            .collect()
+        }),
+    }
+
+    /// ## What it checks
+    /// The RDP listener (`WinStations\RDP-Tcp` `PortNumber`) is on 3389 when set.
+    /// ## Why
+    /// Azure "prepare a Windows VHD" sets 3389; network rules and the services' connection
+    /// brokers expect it. A warning.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §11; prepare-for-upload-vhd-image.
+    RdpPortChanged = "VL1008" {
+        name: "rdp-port-changed",
+        title: "RDP port is not 3389",
+        kind: check(Levels::all(Level::Warning), None),
+        message: "The RDP listener does not use port 3389.",
+        remediation: "Set `HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal \
+                      Server\\WinStations\\RDP-Tcp` `PortNumber` to 3389 before sysprep.",
+        references: &[PREPARE_VHD_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            let f = &w.provision.rdp_port;
+            match f.value {
+                Some(port) if port != 3389 => vec![Hit::new(
+                    format!("The RDP listener is on port {port}, not 3389."),
+                    or_derived(&f.evidence, "windows.provision.rdpPort"),
+                )],
+                _ => Vec::new(),
+            }
+        }),
+    }
+
+    /// ## What it checks
+    /// The SAN policy (`Services\partmgr\Parameters` `SanPolicy`) is OnlineAll (1) when set.
+    /// ## Why
+    /// Azure "prepare a Windows VHD": `diskpart san policy=onlineall`, so attached disks come
+    /// online. A warning.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §11; prepare-for-upload-vhd-image.
+    SanPolicyNotOnlineAll = "VL1009" {
+        name: "san-policy-not-online-all",
+        title: "SAN policy is not OnlineAll",
+        kind: check(Levels::all(Level::Warning), None),
+        message: "The SAN policy keeps new disks offline.",
+        remediation: "In the build VM: `diskpart` then `san policy=onlineall`.",
+        references: &[PREPARE_VHD_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            let f = &w.provision.san_policy;
+            match f.value {
+                Some(v) if v != 1 => vec![Hit::new(
+                    format!("SanPolicy is {v}, not 1 (OnlineAll)."),
+                    or_derived(&f.evidence, "windows.provision.sanPolicy"),
+                )],
+                _ => Vec::new(),
+            }
+        }),
+    }
+
+    /// ## What it checks
+    /// Every Windows Firewall profile is on (`FirewallPolicy\{Domain,Public,Standard}Profile`
+    /// `EnableFirewall` ≠ 0).
+    /// ## Why
+    /// Azure "prepare a Windows VHD" turns the firewall profiles on. A warning.
+    /// ## Graph code
+    /// None.
+    /// ## References
+    /// windows-image-facts §11; prepare-for-upload-vhd-image.
+    FirewallProfileOff = "VL1010" {
+        name: "firewall-profile-off",
+        title: "A Windows Firewall profile is off",
+        kind: check(Levels::all(Level::Warning), None),
+        message: "A Windows Firewall profile is turned off.",
+        remediation: "Before sysprep: `Set-NetFirewallProfile -Profile Domain,Public,Private \
+                      -Enabled True`.",
+        references: &[PREPARE_VHD_DOC],
+        hits: |facts, _| windows(facts, |w| {
+            let f = &w.provision.firewall_profiles_off;
+            if f.value.is_empty() {
+                return Vec::new();
+            }
+            vec![Hit::new(
+                format!("Firewall profiles off: {}.", f.value.join(", ")),
+                or_derived(&f.evidence, "windows.provision.firewallProfilesOff"),
+            )]
         }),
     }
 

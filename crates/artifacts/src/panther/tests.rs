@@ -272,3 +272,21 @@ fn budgets_hold_on_huge_and_hostile_logs() {
         let _ = classify(Some(junk), Some(junk), Some(false));
     }
 }
+
+#[test]
+fn winmain_mode_line_names_vm_mode() {
+    let line = |m: &str| format!("2024-01-01 00:00:00, Info       [0x0f00b7] SYSPRP {m}\r\n");
+    let banner = "2024-01-01 00:00:00, Info                  SYSPRP ===          Beginning of a new sysprep run          ===\r\n";
+    let log = format!(
+        "{banner}{}",
+        line("WinMain:Sysprep mode [vm]; was specified")
+    );
+    let l = parse_log(log.as_bytes());
+    assert_eq!(l.runs[0].session_mode.as_deref(), Some("vm"));
+    assert!(l.runs[0].vm_mode());
+    let log = format!(
+        "{banner}{}",
+        line("WinMain:Sysprep mode [oobe]; was specified")
+    );
+    assert!(!parse_log(log.as_bytes()).runs[0].vm_mode());
+}

@@ -18,6 +18,9 @@ pub const ATTRIBUTE_LIST: u32 = 0x20;
 pub const FILE_NAME: u32 = 0x30;
 /// $VOLUME_NAME.
 pub const VOLUME_NAME: u32 = 0x60;
+/// $VOLUME_INFORMATION (12 bytes, resident in `$Volume`: reserved u64, major u8, minor u8,
+/// flags u16 at offset 10).
+pub const VOLUME_INFORMATION: u32 = 0x70;
 /// $DATA.
 pub const DATA: u32 = 0x80;
 /// $INDEX_ROOT.

@@ -41,9 +41,11 @@ pub use boot::{check_boot_sector, NtfsGeometry, MAX_CLUSTER_SIZE, MAX_RECORD_SIZ
 use crate::path::components;
 use crate::{
     CloudState, DirEntry, FileData, FileSystem, FsError, FsKind, ReparseKind, Result, Special,
-    WofAlgorithm, TAG_WOF,
+    VolumeFlags, WofAlgorithm, TAG_WOF,
 };
-use attribute::{DATA, FILE_NAME, REPARSE_POINT, STANDARD_INFORMATION, VOLUME_NAME};
+use attribute::{
+    DATA, FILE_NAME, REPARSE_POINT, STANDARD_INFORMATION, VOLUME_INFORMATION, VOLUME_NAME,
+};
 use filename::{FileName, NS_DOS, NS_POSIX, NS_WIN32, NS_WIN32_AND_DOS};
 use index::Directory;
 use record::REF_MASK;
@@ -64,6 +66,7 @@ const ATTR_REPARSE_POINT: u32 = 0x0400;
 pub struct NtfsFileSystem {
     vol: Volume,
     label: Option<String>,
+    flags: Option<u16>,
 }
 
 impl std::fmt::Debug for NtfsFileSystem {
@@ -134,11 +137,18 @@ impl NtfsFileSystem {
     /// Checks the boot sector, assembles `$MFT`, reads `$UpCase` and the volume label.
     pub fn mount(volume: Arc<dyn ReadAt>) -> Result<Self> {
         let vol = Volume::open(volume)?;
-        let label = vol
-            .file(VOLUME_RECORD)
-            .ok()
+        let record = vol.file(VOLUME_RECORD).ok();
+        let label = record
+            .as_ref()
             .and_then(|f| f.resident(VOLUME_NAME).map(attribute::utf16));
-        Ok(NtfsFileSystem { vol, label })
+        // $VOLUME_INFORMATION flags: u16 at offset 10 of the 12-byte value (linux
+        // fs/ntfs/layout.h VOLUME_INFORMATION); a shorter value gives none.
+        let flags = record
+            .as_ref()
+            .and_then(|f| f.resident(VOLUME_INFORMATION))
+            .and_then(|v| <[u8; 2]>::try_from(v.get(10..12)?).ok())
+            .map(u16::from_le_bytes);
+        Ok(NtfsFileSystem { vol, label, flags })
     }
 
     /// The boot-sector geometry.
@@ -275,6 +285,16 @@ impl FileSystem for NtfsFileSystem {
 
     fn label(&self) -> Option<String> {
         self.label.clone()
+    }
+
+    fn volume_flags(&self) -> Option<VolumeFlags> {
+        self.flags.map(|raw| VolumeFlags {
+            raw,
+            location: format!(
+                "$Volume (MFT record {VOLUME_RECORD}) $VOLUME_INFORMATION (0x70) flags at value \
+                 offset 10"
+            ),
+        })
     }
 
     fn list(&self, path: &str) -> Result<Vec<DirEntry>> {

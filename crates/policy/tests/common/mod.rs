@@ -543,6 +543,88 @@ pub fn cases() -> Vec<(RuleId, ImageFacts)> {
     let mut f = good();
     driver(&mut f, "netvsc").start = Some(4);
     cases.push((RuleId::NetvscDisabled, f));
+    // Issue 14 items 5–14 (windows.provision).
+    let file = |path: &str, detail: &str| Evidence::File {
+        partition_index: Some(3),
+        path: path.into(),
+        detail: Some(detail.into()),
+    };
+    let mut f = good();
+    windows(&mut f).provision.pending_servicing = Fact::new(
+        true,
+        sys(
+            r"ControlSet001\Control\Session Manager",
+            "PendingFileRenameOperations",
+            r"\??\C:\Windows\Temp\x.tmp; ",
+        ),
+    );
+    cases.push((RuleId::PendingServicing, f));
+
+    let mut f = good();
+    windows(&mut f).provision.volume_dirty =
+        Fact::new(Some(true), file(r"\$Volume", "flags 0x0081"));
+    cases.push((RuleId::VolumeDirty, f));
+
+    let mut f = good();
+    windows(&mut f).provision.hibernated =
+        Fact::new(true, file(r"\hiberfil.sys", "header signature \"HIBR\""));
+    cases.push((RuleId::Hibernated, f));
+
+    let mut f = good();
+    windows(&mut f).provision.sysprep = Fact::new(
+        SysprepRunFacts {
+            outcome: SysprepOutcome::Generalized,
+            vm_mode: Some(false),
+            ..SysprepRunFacts::default()
+        },
+        file(
+            r"\Windows\System32\Sysprep\Panther\setupact.log",
+            "options GENERALIZE, OOBE, SHUTDOWN",
+        ),
+    );
+    cases.push((RuleId::SysprepNotVmMode, f));
+
+    for (id, set) in [
+        (
+            RuleId::FslogixInstalled,
+            (|p: &mut ProvisionFacts, e| p.fslogix = Fact::new(true, e))
+                as fn(&mut ProvisionFacts, Evidence),
+        ),
+        (RuleId::AvdAgentInstalled, |p, e| {
+            p.avd_agent = Fact::new(true, e)
+        }),
+        (RuleId::ConfigMgrClient, |p, e| {
+            p.configmgr_client = Fact::new(true, e)
+        }),
+        (RuleId::UwfEnabled, |p, e| {
+            p.uwf_enabled = Fact::new(true, e)
+        }),
+        (RuleId::RdpDisabled, |p, e| {
+            p.rdp_denied = Fact::new(true, e)
+        }),
+        (RuleId::RdpPortChanged, |p, e| {
+            p.rdp_port = Fact::new(Some(3390), e)
+        }),
+        (RuleId::SanPolicyNotOnlineAll, |p, e| {
+            p.san_policy = Fact::new(Some(3), e)
+        }),
+        (RuleId::FirewallProfileOff, |p, e| {
+            p.firewall_profiles_off = Fact::new(vec!["PublicProfile".into()], e)
+        }),
+        (RuleId::MaintenanceTasksEnabled, |p, e| {
+            p.maintenance_tasks_enabled = Fact::new(vec![r"\Windows\System32\Tasks\x".into()], e)
+        }),
+        (RuleId::StartMenuTooManyApps, |p, e| {
+            p.start_menu_apps = Fact::new(3_001, e)
+        }),
+    ] {
+        let mut f = good();
+        set(
+            &mut windows(&mut f).provision,
+            sys(r"ControlSet001\Services\x", "Start", "0x2"),
+        );
+        cases.push((id, f));
+    }
 
     cases
 }

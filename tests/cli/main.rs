@@ -18,6 +18,7 @@ mod boot;
 mod check;
 mod ci;
 mod container;
+mod damaged;
 mod files;
 mod inputs;
 mod ntfs_corpus;

@@ -87,8 +87,21 @@ pub const SYSTEM_ROOT: &str = r"\Windows";
 /// [`Problem`] in [`ImageFacts::problems`] and the rest is still gathered.
 pub fn gather(image: &Image, opts: &GatherOptions) -> ImageFacts {
     let mut problems = Vec::new();
-    let container = container::container_facts(image.container().info());
+    let mut container = container::container_facts(image.container().info());
     let partitions = container::partition_facts(image.partitions());
+    if let Some(t) =
+        container::partition_truncation(image.partitions(), image.container().info().virtual_size)
+    {
+        // A VHD that lost its footer needs the partitions' bytes and the footer after them.
+        for lost in container
+            .truncated
+            .iter_mut()
+            .filter(|l| l.structure == "VHD footer")
+        {
+            lost.expected_size = lost.expected_size.max(t.expected_size.saturating_add(512));
+        }
+        container.truncated.push(t);
+    }
 
     // The Windows volume search mounts data volumes in table order until one holds Windows.
     let windows_volume = layout::windows_volume(image);
@@ -109,6 +122,7 @@ pub fn gather(image: &Image, opts: &GatherOptions) -> ImageFacts {
         boot,
         windows,
         problems,
+        foreign_format: None,
         audit: None,
     }
 }
@@ -139,7 +153,26 @@ pub fn gather_container(container: &Arc<Container>, opts: &GatherOptions) -> Ima
 /// The facts of the file at `path` whose container could not be read (`e`, not an OS error):
 /// one `Container` problem.
 pub fn unreadable_container(path: &Path, e: &ContainerError) -> ImageFacts {
+    let foreign_format = match e {
+        ContainerError::Foreign { image, found } => Some(Fact::new(
+            vhdlint_facts::ForeignFormat {
+                id: found.format.id().to_owned(),
+                name: found.format.name().to_owned(),
+                conversion: found.format.advice(image),
+            },
+            Evidence::container(
+                "signature",
+                Some(found.offset),
+                found
+                    .detail
+                    .clone()
+                    .unwrap_or_else(|| found.format.name().to_owned()),
+            ),
+        )),
+        _ => None,
+    };
     ImageFacts {
+        foreign_format,
         problems: vec![Problem {
             kind: ProblemKind::Container,
             message: e.to_string(),
@@ -230,6 +263,11 @@ fn scan_volumes(image: &Image, mounted: bool, problems: &mut Vec<Problem>) {
                     }
                 }
             }
+            Detected::Unknown(_) if boot.iter().all(|b| *b == 0) => {
+                if matches!(kind, None | Some(VolKind::BasicData)) {
+                    problems.push(blank_volume(image, volume));
+                }
+            }
             Detected::Unknown(oem) => {
                 if matches!(kind, None | Some(VolKind::BasicData)) {
                     problems.push(Problem {
@@ -247,6 +285,31 @@ fn scan_volumes(image: &Image, mounted: bool, problems: &mut Vec<Problem>) {
                 }
             }
             Detected::ExFat => {}
+        }
+    }
+}
+
+/// The problem for a volume whose boot sector is all zeros: a blank disk (no partition table)
+/// or an unformatted partition — not a corrupt file system.
+fn blank_volume(image: &Image, volume: &Volume) -> Problem {
+    if volume.partition.is_none() {
+        Problem {
+            kind: ProblemKind::BlankDisk,
+            message: format!(
+                "no partition table, and its first sector is all zeros (a new disk nothing \
+                 was written to; {} bytes)",
+                image.container().info().virtual_size
+            ),
+            evidence: vec![volume_evidence(volume, "LBA 0: 512 zero bytes")],
+        }
+    } else {
+        Problem {
+            kind: ProblemKind::Unformatted,
+            message: format!(
+                "{} is not formatted: its boot sector is all zeros (no file system)",
+                volume.describe()
+            ),
+            evidence: vec![volume_evidence(volume, "boot sector: 512 zero bytes")],
         }
     }
 }
@@ -276,7 +339,21 @@ fn no_windows_volume(image: &Image) -> Problem {
         .filter(|v| !layout::is_esp(v))
         .map(Volume::describe)
         .collect();
-    let message = if searched.is_empty() {
+    let disk = image.container().info().virtual_size;
+    let lost: Vec<String> = image
+        .partitions()
+        .entries
+        .iter()
+        .filter(|p| p.start_offset.saturating_add(p.size) > disk)
+        .map(|p| format!("partition {} ({})", p.index, p.kind.as_str()))
+        .collect();
+    let message = if searched.is_empty() && !lost.is_empty() {
+        format!(
+            "no volume that could hold Windows: {} lie(s) past the end of the {disk}-byte disk \
+             (a truncated image)",
+            lost.join(", ")
+        )
+    } else if searched.is_empty() {
         "no volume that could hold Windows (the disk has no data partition)".to_owned()
     } else {
         format!(

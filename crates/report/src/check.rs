@@ -135,13 +135,23 @@ pub fn check_text_styled(doc: &CheckJson, style: TextStyle) -> String {
         .map(|c| format!(", {} virtual disk", human(c.virtual_size.value)))
         .unwrap_or_default();
     let _ = writeln!(out, "  {os}{size}");
+    if !style.quiet {
+        // The same diagnostics `inspect` lists: what the readers tolerated.
+        let container = doc.facts.container.iter().flat_map(|c| &c.diagnostics);
+        let table = doc.facts.partitions.iter().flat_map(|p| &p.diagnostics);
+        for d in container.chain(table) {
+            let _ = writeln!(out, "  diagnostic: {}: {}", d.code, d.message);
+        }
+    }
     if doc.findings.is_empty() {
         let _ = writeln!(out, "  no findings");
     }
-    for f in &doc.findings {
-        if style.quiet && f.severity != Severity::Error {
-            continue;
-        }
+    let shown: Vec<_> = doc
+        .findings
+        .iter()
+        .filter(|f| !style.quiet || f.severity == Severity::Error)
+        .collect();
+    for (i, f) in shown.iter().enumerate() {
         let code = f.error_code.map(|c| format!(" [{c}]")).unwrap_or_default();
         let label = format!("{:<7}", severity_label(f.severity));
         let label = match f.severity {
@@ -153,7 +163,13 @@ pub fn check_text_styled(doc: &CheckJson, style: TextStyle) -> String {
         for e in &f.evidence {
             let _ = writeln!(out, "          evidence: {e}");
         }
-        let _ = writeln!(out, "          fix: {}", f.remediation);
+        // One fix per run of findings of the same rule with the same remediation.
+        let same_next = shown
+            .get(i + 1)
+            .is_some_and(|n| n.rule == f.rule && n.remediation == f.remediation);
+        if !same_next {
+            let _ = writeln!(out, "          fix: {}", f.remediation);
+        }
     }
     if style.quiet {
         return out;

@@ -610,6 +610,7 @@ mod tests {
             file_size: Fact::bare(64 * GIB + 512),
             logical_sector_size: Fact::bare(512),
             diagnostics: vec![],
+            truncated: vec![],
         };
         assert!(c.is_upload_ready_vhd());
         c.virtual_size.value = 64 * GIB - 512;

@@ -338,7 +338,9 @@ fn open_image(image: &Path) -> anyhow::Result<Image> {
 /// Maps an image-layer error: a missing partition is a usage error, the rest image failures.
 fn image_error(image: &Path, e: ImageError) -> anyhow::Error {
     match e {
-        ImageError::NoSuchPartition { .. } | ImageError::Ambiguous { .. } => {
+        ImageError::NoSuchPartition { .. }
+        | ImageError::NoVolume { .. }
+        | ImageError::Ambiguous { .. } => {
             anyhow::anyhow!("{}: {e}", image.display())
         }
         _ => ImageFailure(format!("{}: {e}", image.display())).into(),
@@ -356,7 +358,7 @@ fn inspect(image: &Path, format: OutputFormat, stats: bool) -> anyhow::Result<Ou
         OutputFormat::Text => write!(out, "{}", vhdlint_report::text::inspect(&inspected.doc))?,
     }
     if let (true, Some(s)) = (stats, inspected.stats) {
-        print_stats(s);
+        print_stats(image, s);
     }
     Ok(if inspected.failed {
         Outcome::ImageFailed
@@ -395,7 +397,7 @@ fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Out
             }
         };
         if stats {
-            print_stats(container.file_stats());
+            print_stats(image, container.file_stats());
         }
         digest
     } else {
@@ -410,6 +412,14 @@ fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Out
     Ok(Outcome::Ok)
 }
 
-fn print_stats(s: ReadStats) {
-    eprint!("{}", vhdlint_report::text::read_stats(s));
+fn print_stats(image: &Path, s: ReadStats) {
+    eprint!(
+        "{}",
+        vhdlint_report::text::stats_line(
+            Some(&image.display().to_string()),
+            s.calls,
+            s.bytes,
+            None
+        )
+    );
 }

@@ -24,6 +24,7 @@ mod inputs;
 mod ntfs_corpus;
 mod output;
 mod registry;
+mod vocabulary;
 
 /// Runs the binary.
 pub fn vhdlint(args: &[&str]) -> Output {

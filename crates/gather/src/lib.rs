@@ -60,7 +60,7 @@ use vhdlint_volumes::PartitionKind as VolKind;
 
 use vhdlint_facts::{Evidence, Fact, ImageFacts, Problem, ProblemKind, WindowsFacts};
 
-pub use layout::{boot_volume, default_volume, esp, windows_volume, BootChoice};
+pub use layout::{boot_volume, default_volume, drive_volume, esp, windows_volume, BootChoice};
 pub use locate::{
     open_hive_file, open_hive_in, open_image_hive, split_registry_path, HiveFileError,
     HiveLocation, HiveName, ImageHiveError,

@@ -186,13 +186,7 @@ pub fn check_text_styled(doc: &CheckJson, style: TextStyle) -> String {
             .map(|s| s.to_string())
             .unwrap_or_else(|| "null".into())
     );
-    if let Some(s) = doc.stats {
-        let _ = writeln!(
-            out,
-            "  read {} bytes in {} reads, {} ms",
-            s.bytes, s.reads, s.millis
-        );
-    }
+    // `--stats` goes to stderr (`stats_line`), as for every command.
     out
 }
 

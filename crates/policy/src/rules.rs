@@ -167,7 +167,7 @@ rules! {
                         ProblemKind::NoWindowsVolume => "no volume holds a Windows installation",
                         ProblemKind::NotBootable => "no Gen1 or Gen2 boot path was found",
                         ProblemKind::BlankDisk => "the disk is blank",
-                        ProblemKind::Unformatted => "a partition is not formatted",
+                        ProblemKind::Unformatted => "no file system",
                     };
                     let hit = Hit::new(
                         format!("{what}: {}", p.message),

@@ -75,6 +75,24 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
         rules: vhdlint_policy::RULES,
     };
     args.output.emit(run, &entries)?;
+    for e in &entries {
+        if let Entry::Checked(d) = e {
+            if let Some(s) = d.stats {
+                eprint!(
+                    "{}",
+                    vhdlint_report::text::stats_line(
+                        Some(&d.image),
+                        s.reads,
+                        s.bytes,
+                        Some(s.millis)
+                    )
+                );
+                if let Some(r) = s.remote {
+                    eprintln!("vhdlint: stats: {}: {}", d.image, r.line());
+                }
+            }
+        }
+    }
     let mut unopened = false;
     for e in &entries {
         if let Entry::Unopened(u) = e {

@@ -14,16 +14,59 @@ use crate::{image_error, open_image, ImageFailure, Outcome};
 /// Bytes copied per read by `cat`.
 const CAT_CHUNK: u64 = 1 << 20;
 
+/// The volume `path` is read from: the one its drive letter names (resolved through
+/// `SYSTEM\MountedDevices`, never ignored), else `--partition`, else the default volume. A
+/// letter that names no partition of the image, or another one than `--partition`, is a usage
+/// error naming the image.
 fn pick_volume<'a>(
     img: &'a Image,
     image: &Source,
     partition: Option<u32>,
+    path: &str,
 ) -> anyhow::Result<&'a Volume> {
-    match partition {
+    let chosen = match partition {
         Some(n) => img.volume(n),
         None => vhdlint_gather::default_volume(img),
+    };
+    let letter = path
+        .chars()
+        .next()
+        .filter(|c| c.is_ascii_alphabetic() && path.get(1..2) == Some(":"));
+    let Some(letter) = letter else {
+        return chosen.map_err(|e| image_error(image, e));
+    };
+    let letter = letter.to_ascii_uppercase();
+    // A SYSTEM hive that cannot be read assigns no letters; C: then falls back like below.
+    let resolved = match vhdlint_gather::drive_volume(img, letter) {
+        Err(_) if letter == 'C' => None,
+        r => r.map_err(|e| anyhow::anyhow!("{}: {e}", image.shown()))?,
+    };
+    let by_letter = match resolved {
+        Some(v) => v,
+        // Without a MountedDevices entry, C: is the Windows volume (the system drive Setup
+        // assigns); any other letter is refused, never read from C:.
+        // (No Windows at all: C: is the volume the command reads by default.)
+        None if letter == 'C' => match vhdlint_gather::windows_volume(img) {
+            Some(v) => v,
+            None => return chosen.map_err(|e| image_error(image, e)),
+        },
+        None => anyhow::bail!(
+            "{}: drive {letter}: is not assigned in this image (SYSTEM\\MountedDevices has no \
+             \\DosDevices\\{letter}: value; only C:, the Windows volume, is assumed without one); \
+             use --partition N and a path without a drive letter",
+            image.shown()
+        ),
+    };
+    if let Some(n) = partition {
+        if by_letter.index() != Some(n) {
+            anyhow::bail!(
+                "{}: drive {letter}: is {}, not partition {n}: drop the drive letter or --partition",
+                image.shown(),
+                by_letter.describe()
+            );
+        }
     }
-    .map_err(|e| image_error(image, e))
+    Ok(by_letter)
 }
 
 /// A missing path is the user's mistake (exit 2); anything else about the volume is the image's.
@@ -45,7 +88,7 @@ pub(crate) fn ls(
     json: bool,
 ) -> anyhow::Result<Outcome> {
     let img = open_image(image)?;
-    let volume = pick_volume(&img, image, partition)?;
+    let volume = pick_volume(&img, image, partition, path)?;
     let fs = volume.fs().map_err(|e| image_error(image, e))?;
     let mut entries = fs.list(volume_path(path)).map_err(|e| fs_error(image, e))?;
     entries.sort_by_key(|e| e.name.to_lowercase());
@@ -74,7 +117,7 @@ pub(crate) fn cat(
     stream: Option<&str>,
 ) -> anyhow::Result<Outcome> {
     let img = open_image(image)?;
-    let volume = pick_volume(&img, image, partition)?;
+    let volume = pick_volume(&img, image, partition, path)?;
     let fs = volume.fs().map_err(|e| image_error(image, e))?;
     let data = match fs
         .open(volume_path(path), stream)

@@ -519,7 +519,9 @@ fn open_image(image: &Source) -> anyhow::Result<Image> {
 /// Maps an image-layer error: a missing partition is a usage error, the rest image failures.
 fn image_error(image: &Source, e: ImageError) -> anyhow::Error {
     match e {
-        ImageError::NoSuchPartition { .. } | ImageError::Ambiguous { .. } => {
+        ImageError::NoSuchPartition { .. }
+        | ImageError::NoVolume { .. }
+        | ImageError::Ambiguous { .. } => {
             anyhow::anyhow!("{}: {e}", image.shown())
         }
         _ => ImageFailure(format!("{}: {e}", image.shown())).into(),
@@ -537,7 +539,7 @@ fn inspect(image: &Source, format: OutputFormat, stats: bool) -> anyhow::Result<
         OutputFormat::Text => write!(out, "{}", vhdlint_report::text::inspect(&inspected.doc))?,
     }
     if let (true, Some(s)) = (stats, inspected.stats) {
-        print_stats(s);
+        print_stats(image, s);
     }
     if let (true, Some(w)) = (stats, inspected.remote) {
         eprintln!("{}", w.line());
@@ -580,7 +582,7 @@ fn hash_cmd(image: &Source, virtual_disk: bool, stats: bool) -> anyhow::Result<O
             }
         };
         if stats && !image.is_remote() {
-            print_stats(container.file_stats());
+            print_stats(image, container.file_stats());
         }
         digest
     } else if let Some(path) = image.path() {
@@ -604,13 +606,16 @@ fn hash_cmd(image: &Source, virtual_disk: bool, stats: bool) -> anyhow::Result<O
     Ok(Outcome::Ok)
 }
 
-fn print_stats(s: ReadStats) {
-    eprint!("{}", vhdlint_report::text::read_stats(s));
+fn print_stats(image: &Source, s: ReadStats) {
+    eprint!(
+        "{}",
+        vhdlint_report::text::stats_line(Some(&image.shown()), s.calls, s.bytes, None)
+    );
 }
 
 /// `--stats` of the URLs read: requests, bytes, round trips.
 fn print_wire() {
     for r in OPENED.lock().unwrap_or_else(PoisonError::into_inner).iter() {
-        eprintln!("{}: {}", r.shown(), r.wire().line());
+        eprintln!("vhdlint: stats: {}: {}", r.shown(), r.wire().line());
     }
 }

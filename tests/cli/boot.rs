@@ -56,7 +56,7 @@ fn inspect_reg_and_check_read_the_same_bcd_store_of_a_disk_with_two() {
         .unwrap_or_default()
         .to_ascii_lowercase();
     assert!(
-        source.contains("partition 2") && source.ends_with("boot/bcd"),
+        source.contains("partition 2") && source.ends_with(r"\boot\bcd"),
         "reg HKLM\\BCD read {source}"
     );
 }

@@ -141,5 +141,8 @@ fn stats_report_reads() {
     let out = vhdlint(&["inspect", path.to_str().unwrap(), "--stats"]);
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("reads:") && err.contains("bytes"), "{err}");
+    assert!(
+        err.contains("vhdlint: stats: ") && err.contains(" reads, ") && err.contains("bytes"),
+        "{err}"
+    );
 }

@@ -20,12 +20,14 @@ mod boot;
 mod check;
 mod ci;
 mod container;
+mod damaged;
 mod files;
 mod inputs;
 mod ntfs_corpus;
 mod output;
 mod registry;
 mod remote;
+mod vocabulary;
 
 /// Runs the binary.
 pub fn vhdlint(args: &[&str]) -> Output {

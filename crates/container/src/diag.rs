@@ -10,6 +10,8 @@ pub struct Diagnostic {
     pub message: String,
     /// Where in the container file, when it is a place.
     pub offset: Option<u64>,
+    /// For a diagnostic saying the file is too short: the file size its structures need.
+    pub needs_file_size: Option<u64>,
 }
 
 impl Diagnostic {
@@ -19,7 +21,14 @@ impl Diagnostic {
             code,
             message: message.into(),
             offset: Some(offset),
+            needs_file_size: None,
         }
+    }
+
+    /// Records the file size the structure needs (a truncated file).
+    pub fn needing(mut self, file_size: u64) -> Self {
+        self.needs_file_size = Some(file_size);
+        self
     }
 
     /// A diagnostic about the whole file.
@@ -28,6 +37,7 @@ impl Diagnostic {
             code,
             message: message.into(),
             offset: None,
+            needs_file_size: None,
         }
     }
 }

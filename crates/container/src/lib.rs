@@ -394,9 +394,41 @@ fn open_in_chain(path: &Path, chain: Vec<PathBuf>, options: OpenOptions) -> Resu
     };
     let source: Arc<dyn ReadAt> = Arc::new(read::PageCache::new(file.clone()));
     let mut container = open_source(source, &mut parents).map_err(|e| e.with_image(path))?;
+    footer_lost(path, &mut container.info);
     container.path = Some(path.to_path_buf());
     container.file = Some(file);
     Ok(container)
+}
+
+/// Diagnostic code: a file named `.vhd`/`.avhd` holds no VHD footer (read as raw): the copy
+/// probably lost its last bytes.
+pub const DIAG_VHD_FOOTER_LOST: &str = "vhdFooterLost";
+
+/// Adds [`DIAG_VHD_FOOTER_LOST`] when a file named like a VHD was read as raw.
+fn footer_lost(path: &Path, info: &mut ContainerInfo) {
+    let vhd_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("vhd") || e.eq_ignore_ascii_case("avhd"));
+    if vhd_name
+        && info.format == Format::Raw
+        && !info.diagnostics.iter().any(|d| d.code == "vhdFooterStray")
+    {
+        let at = info.file_size.saturating_sub(512);
+        info.diagnostics.push(
+            Diagnostic::at(
+                DIAG_VHD_FOOTER_LOST,
+                at,
+                format!(
+                    "the file is named like a VHD but its last 512 bytes (at {at:#x}) hold no VHD \
+                 footer (cookie `conectix`): the file is truncated or is not a VHD; read as a \
+                 raw disk of {} bytes",
+                    info.file_size
+                ),
+            )
+            .needing(info.file_size.saturating_add(512)),
+        );
+    }
 }
 
 /// Opens a container from any source (in-memory bytes, a partition…), with `parents` finding

@@ -59,8 +59,8 @@ pub use identity::{
 };
 pub use model::{
     AnswerFile, BootFacts, ContainerDiagnostic, ContainerFacts, ContainerFormat, DiskType,
-    Generation, GenerationFact, HiveFacts, ImageFacts, ImageState, PartitionEntry, PartitionFacts,
-    PartitionKind, PartitionScheme, Problem, ProblemKind, ReservedStorage, WindowsFacts, GIB,
-    IMAGE_STATE_GENERALIZED_OOBE, MIB, VHD_FOOTER_SIZE,
+    ForeignFormat, Generation, GenerationFact, HiveFacts, ImageFacts, ImageState, PartitionEntry,
+    PartitionFacts, PartitionKind, PartitionScheme, Problem, ProblemKind, ReservedStorage,
+    Truncation, WindowsFacts, GIB, IMAGE_STATE_GENERALIZED_OOBE, MIB, VHD_FOOTER_SIZE,
 };
 pub use provision::{ProvisionFacts, SysprepOutcome, SysprepRunFacts};

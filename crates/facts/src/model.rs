@@ -117,6 +117,11 @@ pub struct ImageFacts {
     pub windows: Option<WindowsFacts>,
     /// Why (part of) the image could not be read.
     pub problems: Vec<Problem>,
+    /// The file is a disk format vhdlint does not read (qcow2, VMDK, an ISO, a compressed or
+    /// archived image…): which one, and how to convert it. Omitted when the file is raw, VHD or
+    /// VHDX.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub foreign_format: Option<Fact<ForeignFormat>>,
     /// Security facts (`vhdlint audit` only; omitted when not gathered).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<crate::audit::AuditFacts>,
@@ -151,6 +156,37 @@ pub enum DiskType {
     Differencing,
 }
 
+/// A disk format vhdlint recognises but does not read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForeignFormat {
+    /// Stable id (`qcow2`, `vmdk`, `iso9660`, `gzip`…).
+    pub id: String,
+    /// What it is, for people (`a qcow2 (QEMU copy-on-write) disk image`).
+    pub name: String,
+    /// What to do: the conversion command (`qemu-img convert … -O vpc -o
+    /// subformat=fixed,force_size …`), or "decompress first".
+    pub conversion: String,
+}
+
+/// The image file is shorter than its own structures say: the bytes past the end were lost
+/// (an interrupted copy or download).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Truncation {
+    /// What says the disk is longer (`partition 3`, `backup GPT header`, `VHDX BAT`, `VHD footer`).
+    pub structure: String,
+    /// The size in bytes that structure needs (of the virtual disk, or of the file for container
+    /// structures).
+    pub expected_size: u64,
+    /// The size there is, in the same terms.
+    pub actual_size: u64,
+    /// What was found, for people.
+    pub message: String,
+    /// The field or entry that says so.
+    pub evidence: Vec<Evidence>,
+}
+
 /// One anomaly the container reader tolerated (its stable code and message).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -179,6 +215,9 @@ pub struct ContainerFacts {
     pub logical_sector_size: Fact<u32>,
     /// Anomalies the reader tolerated.
     pub diagnostics: Vec<ContainerDiagnostic>,
+    /// Where the file ends before its container or partition table says it does (empty when
+    /// the image is whole).
+    pub truncated: Vec<Truncation>,
 }
 
 impl ContainerFacts {
@@ -271,6 +310,8 @@ pub struct PartitionFacts {
     pub scheme: Fact<PartitionScheme>,
     /// The entries in table order.
     pub entries: Vec<PartitionEntry>,
+    /// Anomalies the partition-table reader tolerated (same shape as the container's).
+    pub diagnostics: Vec<ContainerDiagnostic>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,6 +591,11 @@ pub enum ProblemKind {
     NoWindowsVolume,
     /// No boot path was recognized (neither Gen2 nor Gen1).
     NotBootable,
+    /// The disk is blank: no partition table, and its first sector is all zeros (a new, never
+    /// written disk).
+    BlankDisk,
+    /// A partition (or the bare disk) holds no file system: its boot sector is all zeros.
+    Unformatted,
 }
 
 /// Why (part of) the image could not be read.
@@ -577,6 +623,7 @@ mod tests {
             file_size: Fact::bare(64 * GIB + 512),
             logical_sector_size: Fact::bare(512),
             diagnostics: vec![],
+            truncated: vec![],
         };
         assert!(c.is_upload_ready_vhd());
         c.virtual_size.value = 64 * GIB - 512;

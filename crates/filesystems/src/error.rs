@@ -47,7 +47,7 @@ pub enum FsError {
     },
 
     /// The NTFS parser refused the structure it met.
-    #[error("NTFS {path:?}: {message}")]
+    #[error("NTFS {}: {message}", crate::path::shown(path))]
     Ntfs {
         /// The path being resolved (`"/"` for the volume itself).
         path: String,
@@ -56,7 +56,7 @@ pub enum FsError {
     },
 
     /// The FAT parser refused the structure it met.
-    #[error("FAT {path:?}: {message}")]
+    #[error("FAT {}: {message}", crate::path::shown(path))]
     Fat {
         /// The path being resolved (`"/"` for the volume itself).
         path: String,
@@ -82,28 +82,28 @@ pub enum FsError {
     },
 
     /// No entry of that name.
-    #[error("{path:?} not found")]
+    #[error("{} not found", crate::path::shown(path))]
     NotFound {
         /// The path asked for.
         path: String,
     },
 
     /// A path component that should be a directory is a file.
-    #[error("{path:?} is not a directory")]
+    #[error("{} is not a directory", crate::path::shown(path))]
     NotADirectory {
         /// The path up to the offending component.
         path: String,
     },
 
     /// `open` on a directory.
-    #[error("{path:?} is a directory")]
+    #[error("{} is a directory", crate::path::shown(path))]
     IsADirectory {
         /// The path asked for.
         path: String,
     },
 
     /// The file has no data stream of that name.
-    #[error("{path:?} has no data stream {stream:?}")]
+    #[error("{} has no data stream {stream:?}", crate::path::shown(path))]
     StreamNotFound {
         /// The file.
         path: String,
@@ -112,7 +112,7 @@ pub enum FsError {
     },
 
     /// The file's content cannot be read as plain bytes (compressed, encrypted, a reparse point).
-    #[error("{path:?} cannot be read as content: {special:?}")]
+    #[error("{} cannot be read as content: {special:?}", crate::path::shown(path))]
     Unreadable {
         /// The file.
         path: String,
@@ -121,7 +121,10 @@ pub enum FsError {
     },
 
     /// A count or size is larger than the named bound vhdlint accepts.
-    #[error("{path:?}: {what} {actual} exceeds the limit of {limit}")]
+    #[error(
+        "{}: {what} {actual} exceeds the limit of {limit}",
+        crate::path::shown(path)
+    )]
     TooLarge {
         /// The path.
         path: String,
@@ -134,7 +137,7 @@ pub enum FsError {
     },
 
     /// A path vhdlint refuses (`..`, too deep).
-    #[error("invalid path {path:?}: {reason}")]
+    #[error("invalid path {}: {reason}", crate::path::shown(path))]
     InvalidPath {
         /// The path asked for.
         path: String,
@@ -168,7 +171,7 @@ pub enum FsError {
     },
 
     /// A file's data runs are inconsistent (gaps, past the end of the volume).
-    #[error("{path:?}: corrupt data runs: {message}")]
+    #[error("{}: corrupt data runs: {message}", crate::path::shown(path))]
     CorruptRuns {
         /// The file.
         path: String,

@@ -30,6 +30,17 @@ pub enum ImageError {
         /// The indexes there are.
         available: String,
     },
+    /// The partition exists but holds no file system to read (the Microsoft Reserved partition,
+    /// LDM metadata, a partition past the end of the disk…).
+    #[error("partition {index} is {what}: it holds no file system vhdlint reads; partitions with a volume: {available}")]
+    NoVolume {
+        /// The index asked for.
+        index: u32,
+        /// What it is (`the Microsoft Reserved partition (MSR)`).
+        what: String,
+        /// The indexes of volumes there are.
+        available: String,
+    },
     /// A volume could not be mounted.
     #[error("{volume}: {source}")]
     Mount {
@@ -183,19 +194,42 @@ impl Image {
 
     /// The volume of partition `index`.
     pub fn volume(&self, index: u32) -> Result<&Volume, ImageError> {
-        self.volumes
-            .iter()
-            .find(|v| v.index() == Some(index))
-            .ok_or_else(|| ImageError::NoSuchPartition {
+        let available = || {
+            self.volumes
+                .iter()
+                .filter_map(Volume::index)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some(v) = self.volumes.iter().find(|v| v.index() == Some(index)) {
+            return Ok(v);
+        }
+        match self.table.entries.iter().find(|p| p.index == index) {
+            Some(p) => {
+                let disk = self.container.info().virtual_size;
+                let what = if p.start_offset.saturating_add(p.size) > disk {
+                    format!(
+                        "a {} partition past the end of the {disk}-byte disk (a truncated image)",
+                        p.kind.as_str()
+                    )
+                } else if p.kind == vhdlint_volumes::PartitionKind::MicrosoftReserved {
+                    "the Microsoft Reserved partition (MSR, type E3C9E316-0B5C-4DB8-817D-F92DF00215AE)"
+                        .to_owned()
+                } else {
+                    format!("a {} partition", p.kind.as_str())
+                };
+                Err(ImageError::NoVolume {
+                    index,
+                    what,
+                    available: available(),
+                })
+            }
+            None => Err(ImageError::NoSuchPartition {
                 index,
-                available: self
-                    .volumes
-                    .iter()
-                    .filter_map(Volume::index)
-                    .map(|i| i.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+                available: available(),
+            }),
+        }
     }
 }
 

@@ -27,6 +27,30 @@ pub fn components(path: &str) -> Result<Vec<&str>> {
     Ok(parts)
 }
 
+/// A path inside a volume as messages show it: Windows style (`\Windows\System32\config\SAM`,
+/// one backslash between components, a leading one), control characters escaped so a hostile
+/// name cannot drive the terminal.
+pub fn shown(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 1);
+    let mut last_sep = false;
+    out.push('\\');
+    for c in path.trim_start_matches(['/', '\\']).chars() {
+        match c {
+            '/' | '\\' => {
+                if !last_sep {
+                    out.push('\\');
+                }
+                last_sep = true;
+                continue;
+            }
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+        last_sep = false;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,6 +64,12 @@ mod tests {
             ["Windows", "System32", "config"]
         );
         assert!(components("a/../b").is_err());
+        assert_eq!(
+            shown("Windows/System32\\\\config/SAM"),
+            r"\Windows\System32\config\SAM"
+        );
+        assert_eq!(shown("/"), r"\");
+        assert_eq!(shown("a\u{1b}b"), r"\a\u{1b}b");
         assert!(components(&"a/".repeat(200)).is_err());
     }
 }

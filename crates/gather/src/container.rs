@@ -7,7 +7,7 @@ use vhdlint_volumes::{Partition, PartitionKind as VKind, PartitionTable, Scheme}
 use crate::evidence::{Evidence, Fact};
 use crate::model::{
     ContainerDiagnostic, ContainerFacts, ContainerFormat, DiskType, PartitionEntry, PartitionFacts,
-    PartitionKind, PartitionScheme,
+    PartitionKind, PartitionScheme, Truncation,
 };
 
 /// Size of the VHD footer (the last 512 bytes of the file).
@@ -46,7 +46,11 @@ pub fn container_facts(info: &ContainerInfo) -> ContainerFacts {
     };
     let type_text = info.disk_type.as_str();
     let disk_type_ev = match info.format {
-        Format::Raw => Evidence::container("format", None, "raw images are fixed"),
+        Format::Raw => Evidence::container(
+            "diskType",
+            None,
+            "fixed (a raw image stores every byte of the disk)",
+        ),
         Format::Vhd => Evidence::container("footer.diskType", Some(footer + 60), type_text),
         Format::Vhdx => Evidence::container(
             "metadata.FileParameters",
@@ -60,7 +64,11 @@ pub fn container_facts(info: &ContainerInfo) -> ContainerFacts {
     };
     let size_text = info.virtual_size.to_string();
     let size_ev = match info.format {
-        Format::Raw => Evidence::container("fileSize", None, size_text),
+        Format::Raw => Evidence::container(
+            "virtualSize",
+            None,
+            format!("{size_text} (a raw disk is as large as its file)"),
+        ),
         Format::Vhd => Evidence::container("footer.currentSize", Some(footer + 48), size_text),
         Format::Vhdx => Evidence::container("metadata.VirtualDiskSize", None, size_text),
     };
@@ -91,7 +99,81 @@ pub fn container_facts(info: &ContainerInfo) -> ContainerFacts {
                 offset: d.offset,
             })
             .collect(),
+        truncated: info
+            .diagnostics
+            .iter()
+            .filter_map(|d| {
+                let expected = d.needs_file_size?;
+                let (structure, field, data) = match d.code {
+                    vhdlint_container::DIAG_VHD_FOOTER_LOST => (
+                        "VHD footer",
+                        "footer.cookie",
+                        "no `conectix` cookie in the last 512 bytes of a file named .vhd",
+                    ),
+                    _ => (
+                        "VHDX block allocation table",
+                        "bat",
+                        "the first BAT entry pointing past the end of the file",
+                    ),
+                };
+                Some(Truncation {
+                    structure: structure.to_owned(),
+                    expected_size: expected,
+                    actual_size: info.file_size,
+                    message: d.message.clone(),
+                    evidence: vec![Evidence::container(field, d.offset, data)],
+                })
+            })
+            .collect(),
     }
+}
+
+/// The partition table's claim that the disk is longer than `disk_size` (its virtual size): a
+/// partition, or the backup GPT header, past the end. `None` when everything fits.
+pub fn partition_truncation(table: &PartitionTable, disk_size: u64) -> Option<Truncation> {
+    let ss = u64::from(table.sector_size);
+    let mut furthest: Option<(u64, String, Evidence)> = None;
+    let mut consider = |end: u64, what: String, ev: Evidence| {
+        if end > disk_size && furthest.as_ref().is_none_or(|(e, _, _)| end > *e) {
+            furthest = Some((end, what, ev));
+        }
+    };
+    for p in &table.entries {
+        consider(
+            p.start_offset.saturating_add(p.size),
+            format!("partition {}", p.index),
+            entry_evidence(table, p),
+        );
+    }
+    if let Some(g) = &table.gpt {
+        let last = g.my_lba.max(g.alternate_lba);
+        let end = last.saturating_add(1).saturating_mul(ss);
+        consider(
+            end,
+            "backup GPT header".to_owned(),
+            Evidence::derived(format!(
+                "GPT header: backup header at LBA {} (byte {:#x})",
+                g.alternate_lba,
+                g.alternate_lba.saturating_mul(ss)
+            )),
+        );
+    }
+    let (end, what, ev) = furthest?;
+    let beyond = table
+        .entries
+        .iter()
+        .filter(|p| p.start_offset.saturating_add(p.size) > disk_size)
+        .count();
+    Some(Truncation {
+        structure: what.clone(),
+        expected_size: end,
+        actual_size: disk_size,
+        message: format!(
+            "the partition table describes a disk of at least {end} bytes ({what} ends there; \
+             {beyond} partition(s) reach past the end) but the disk has {disk_size} bytes"
+        ),
+        evidence: vec![ev],
+    })
 }
 
 /// The facts' partition kind for a volumes-crate kind.
@@ -203,6 +285,15 @@ pub fn partition_facts(table: &PartitionTable) -> PartitionFacts {
         )));
     }
     PartitionFacts {
+        diagnostics: table
+            .diagnostics
+            .iter()
+            .map(|d| ContainerDiagnostic {
+                code: d.code.to_owned(),
+                message: d.message.clone(),
+                offset: d.offset,
+            })
+            .collect(),
         scheme: Fact::with_evidence(scheme, scheme_ev),
         entries: table
             .entries

@@ -126,3 +126,86 @@ pub fn boot_volume(image: &Image) -> BootChoice<'_> {
         Scheme::None => BootChoice::NoTable,
     }
 }
+
+/// The volume a drive letter names in this image, through `SYSTEM\MountedDevices`
+/// (windows-image-facts §14.1.4): the value `\DosDevices\X:` holds `DMIO:ID:` + the GPT
+/// partition's unique GUID (24 bytes), or the MBR disk signature + the partition's byte offset
+/// (12 bytes). `Ok(None)` when the hive assigns no such letter (no `MountedDevices` key or no
+/// value for it); `Err` says why the letter names no partition of this disk.
+pub fn drive_volume(image: &Image, letter: char) -> Result<Option<&Volume>, String> {
+    let letter = letter.to_ascii_uppercase();
+    let name = format!(r"\DosDevices\{letter}:");
+    if windows_volume(image).is_none() {
+        // No Windows installation, so no drive letters assigned.
+        return Ok(None);
+    }
+    let (hive, _) = crate::locate::open_image_hive(
+        image,
+        &crate::locate::HiveName::Config("SYSTEM"),
+        vhdlint_registry::HiveOptions::default(),
+    )
+    .map_err(|e| format!("drive {letter}: cannot be resolved: SYSTEM hive: {e}"))?;
+    let Some(key) = hive
+        .key("MountedDevices")
+        .map_err(|e| format!("drive {letter}: SYSTEM\\MountedDevices: {e}"))?
+    else {
+        return Ok(None);
+    };
+    let Some(value) = key
+        .value(&name)
+        .map_err(|e| format!("drive {letter}: SYSTEM\\MountedDevices {name}: {e}"))?
+    else {
+        return Ok(None);
+    };
+    let data = value
+        .raw_data()
+        .map_err(|e| format!("drive {letter}: SYSTEM\\MountedDevices {name}: {e}"))?;
+    let table = image.partitions();
+    let found = if let Some(guid) = data.strip_prefix(b"DMIO:ID:").filter(|g| g.len() == 16) {
+        let mut g = [0u8; 16];
+        g.copy_from_slice(guid);
+        let guid = vhdlint_container::Guid(g);
+        image
+            .volumes()
+            .iter()
+            .find(|v| v.partition.as_ref().and_then(|p| p.unique_guid) == Some(guid))
+            .ok_or_else(|| {
+                format!(
+                    "drive {letter}: is GPT partition {} (SYSTEM\\MountedDevices {name}), which is \
+                     not a volume of this disk",
+                    guid.to_string().to_ascii_uppercase()
+                )
+            })
+    } else if let (12, Some(sig), Some(off)) = (
+        data.len(),
+        data.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()),
+        data.get(4..12).and_then(|b| <[u8; 8]>::try_from(b).ok()),
+    ) {
+        let (sig, off) = (u32::from_le_bytes(sig), u64::from_le_bytes(off));
+        if table.mbr_signature != Some(sig) {
+            return Err(format!(
+                "drive {letter}: is on disk {sig:#010x} (SYSTEM\\MountedDevices {name}), not on \
+                 this disk ({})",
+                table
+                    .mbr_signature
+                    .map_or_else(|| "no MBR signature".to_owned(), |s| format!("{s:#010x}"))
+            ));
+        }
+        image
+            .volumes()
+            .iter()
+            .find(|v| v.partition.as_ref().map(|p| p.start_offset) == Some(off))
+            .ok_or_else(|| {
+                format!(
+                    "drive {letter}: is the partition at byte {off:#x} (SYSTEM\\MountedDevices \
+                     {name}), which is not a volume of this disk"
+                )
+            })
+    } else {
+        Err(format!(
+            "drive {letter}: is not a partition (SYSTEM\\MountedDevices {name} names a device: a \
+             CD, USB or network drive)"
+        ))
+    }?;
+    Ok(Some(found))
+}

@@ -64,7 +64,7 @@ use vhdlint_volumes::PartitionKind as VolKind;
 
 use vhdlint_facts::{Evidence, Fact, ImageFacts, Problem, ProblemKind, WindowsFacts};
 
-pub use layout::{boot_volume, default_volume, esp, windows_volume, BootChoice};
+pub use layout::{boot_volume, default_volume, drive_volume, esp, windows_volume, BootChoice};
 pub use locate::{
     open_hive_file, open_hive_in, open_image_hive, split_registry_path, HiveFileError,
     HiveLocation, HiveName, ImageHiveError,
@@ -109,8 +109,21 @@ pub fn gather_container_audit(container: &Arc<Container>, opts: &GatherOptions) 
 
 fn gather_impl(image: &Image, opts: &GatherOptions, with_audit: bool) -> ImageFacts {
     let mut problems = Vec::new();
-    let container = container::container_facts(image.container().info());
+    let mut container = container::container_facts(image.container().info());
     let partitions = container::partition_facts(image.partitions());
+    if let Some(t) =
+        container::partition_truncation(image.partitions(), image.container().info().virtual_size)
+    {
+        // A VHD that lost its footer needs the partitions' bytes and the footer after them.
+        for lost in container
+            .truncated
+            .iter_mut()
+            .filter(|l| l.structure == "VHD footer")
+        {
+            lost.expected_size = lost.expected_size.max(t.expected_size.saturating_add(512));
+        }
+        container.truncated.push(t);
+    }
 
     // The Windows volume search mounts data volumes in table order until one holds Windows.
     let windows_volume = layout::windows_volume(image);
@@ -137,6 +150,7 @@ fn gather_impl(image: &Image, opts: &GatherOptions, with_audit: bool) -> ImageFa
         boot,
         windows,
         problems,
+        foreign_format: None,
         audit: if with_audit {
             Some(audit.unwrap_or_default())
         } else {
@@ -171,7 +185,26 @@ pub fn gather_container(container: &Arc<Container>, opts: &GatherOptions) -> Ima
 /// The facts of the image shown as `shown` (a path, or a URL without its query) whose container
 /// could not be read (`e`, not an OS error): one `Container` problem.
 pub fn unreadable_container(shown: &str, e: &ContainerError) -> ImageFacts {
+    let foreign_format = match e {
+        ContainerError::Foreign { image, found } => Some(Fact::new(
+            vhdlint_facts::ForeignFormat {
+                id: found.format.id().to_owned(),
+                name: found.format.name().to_owned(),
+                conversion: found.format.advice(image),
+            },
+            Evidence::container(
+                "signature",
+                Some(found.offset),
+                found
+                    .detail
+                    .clone()
+                    .unwrap_or_else(|| found.format.name().to_owned()),
+            ),
+        )),
+        _ => None,
+    };
     ImageFacts {
+        foreign_format,
         problems: vec![Problem {
             kind: ProblemKind::Container,
             message: e.to_string(),
@@ -262,6 +295,11 @@ fn scan_volumes(image: &Image, mounted: bool, problems: &mut Vec<Problem>) {
                     }
                 }
             }
+            Detected::Unknown(_) if boot.iter().all(|b| *b == 0) => {
+                if matches!(kind, None | Some(VolKind::BasicData)) {
+                    problems.push(blank_volume(image, volume));
+                }
+            }
             Detected::Unknown(oem) => {
                 if matches!(kind, None | Some(VolKind::BasicData)) {
                     problems.push(Problem {
@@ -279,6 +317,31 @@ fn scan_volumes(image: &Image, mounted: bool, problems: &mut Vec<Problem>) {
                 }
             }
             Detected::ExFat => {}
+        }
+    }
+}
+
+/// The problem for a volume whose boot sector is all zeros: a blank disk (no partition table)
+/// or an unformatted partition — not a corrupt file system.
+fn blank_volume(image: &Image, volume: &Volume) -> Problem {
+    if volume.partition.is_none() {
+        Problem {
+            kind: ProblemKind::BlankDisk,
+            message: format!(
+                "no partition table, and its first sector is all zeros (a new disk nothing \
+                 was written to; {} bytes)",
+                image.container().info().virtual_size
+            ),
+            evidence: vec![volume_evidence(volume, "LBA 0: 512 zero bytes")],
+        }
+    } else {
+        Problem {
+            kind: ProblemKind::Unformatted,
+            message: format!(
+                "{} is not formatted: its boot sector is all zeros (no file system)",
+                volume.describe()
+            ),
+            evidence: vec![volume_evidence(volume, "boot sector: 512 zero bytes")],
         }
     }
 }
@@ -308,7 +371,21 @@ fn no_windows_volume(image: &Image) -> Problem {
         .filter(|v| !layout::is_esp(v))
         .map(Volume::describe)
         .collect();
-    let message = if searched.is_empty() {
+    let disk = image.container().info().virtual_size;
+    let lost: Vec<String> = image
+        .partitions()
+        .entries
+        .iter()
+        .filter(|p| p.start_offset.saturating_add(p.size) > disk)
+        .map(|p| format!("partition {} ({})", p.index, p.kind.as_str()))
+        .collect();
+    let message = if searched.is_empty() && !lost.is_empty() {
+        format!(
+            "no volume that could hold Windows: {} lie(s) past the end of the {disk}-byte disk \
+             (a truncated image)",
+            lost.join(", ")
+        )
+    } else if searched.is_empty() {
         "no volume that could hold Windows (the disk has no data partition)".to_owned()
     } else {
         format!(

@@ -162,9 +162,9 @@ pub fn open_image_hive(
         ))
     };
     match name {
-        HiveName::Config(n) => open_on(windows()?, format!("Windows/System32/config/{n}")),
-        HiveName::DefaultUser => open_on(windows()?, "Windows/System32/config/DEFAULT".into()),
-        HiveName::User(user) => open_on(windows()?, format!("Users/{user}/NTUSER.DAT")),
+        HiveName::Config(n) => open_on(windows()?, format!(r"\Windows\System32\config\{n}")),
+        HiveName::DefaultUser => open_on(windows()?, r"\Windows\System32\config\DEFAULT".into()),
+        HiveName::User(user) => open_on(windows()?, format!(r"\Users\{user}\NTUSER.DAT")),
         HiveName::Bcd => {
             let boot = boot_volume(image);
             match (&boot, boot.paths()) {
@@ -181,9 +181,9 @@ pub fn open_image_hive(
     }
 }
 
-/// A BCD volume path as `reg` and `inspect` have always shown it (`EFI/Microsoft/Boot/BCD`).
+/// A BCD volume path, Windows style like every path inside an image (`\EFI\Microsoft\Boot\BCD`).
 fn bcd_path(path: &str) -> String {
-    path.trim_start_matches('\\').replace('\\', "/")
+    format!("\\{}", path.trim_start_matches(['\\', '/']))
 }
 
 /// Why a hive could not be opened inside an image.

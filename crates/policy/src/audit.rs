@@ -53,8 +53,15 @@ pub fn audit(facts: &ImageFacts, options: &AuditOptions) -> Evaluation {
                 severity: severity.level(),
                 error_code: None,
                 message: hit.message,
-                evidence: hit.evidence,
-                remediation: rule.remediation,
+                evidence: {
+                    let mut evidence = hit.evidence;
+                    crate::rules::dedup(&mut evidence);
+                    evidence
+                },
+                remediation: hit.remediation.map_or(
+                    std::borrow::Cow::Borrowed(rule.remediation),
+                    std::borrow::Cow::Owned,
+                ),
                 security_severity: Some(severity),
             });
         }

@@ -406,8 +406,15 @@ impl Rule {
                 severity,
                 error_code,
                 message: hit.message,
-                evidence: hit.evidence,
-                remediation: self.remediation,
+                evidence: {
+                    let mut evidence = hit.evidence;
+                    crate::rules::dedup(&mut evidence);
+                    evidence
+                },
+                remediation: hit.remediation.map_or(
+                    std::borrow::Cow::Borrowed(self.remediation),
+                    std::borrow::Cow::Owned,
+                ),
                 security_severity: None,
             })
             .collect()
@@ -421,6 +428,9 @@ pub struct Hit {
     pub message: String,
     /// The facts' evidence.
     pub evidence: Vec<Evidence>,
+    /// What to do for this image in particular (a conversion command naming it), instead of the
+    /// rule's own remediation.
+    pub remediation: Option<String>,
 }
 
 impl Hit {
@@ -429,7 +439,14 @@ impl Hit {
         Hit {
             message: message.into(),
             evidence,
+            remediation: None,
         }
+    }
+
+    /// The hit with a specific remediation instead of the rule's.
+    pub fn fix(mut self, remediation: impl Into<String>) -> Hit {
+        self.remediation = Some(remediation.into());
+        self
     }
 }
 
@@ -452,8 +469,9 @@ pub struct Finding {
     pub message: String,
     /// Why vhdlint thinks so.
     pub evidence: Vec<Evidence>,
-    /// How to fix it.
-    pub remediation: &'static str,
+    /// How to fix it (the rule's remediation, or one specific to this image, e.g. the conversion
+    /// command of a foreign format).
+    pub remediation: std::borrow::Cow<'static, str>,
     /// An audit finding's severity (`critical` … `info`; SARIF `security-severity`); absent
     /// from `check` findings.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -183,11 +183,24 @@ rules! {
                         ProblemKind::BitLocker => "a volume is BitLocker-encrypted",
                         ProblemKind::NoWindowsVolume => "no volume holds a Windows installation",
                         ProblemKind::NotBootable => "no Gen1 or Gen2 boot path was found",
+                        ProblemKind::BlankDisk => "the disk is blank",
+                        ProblemKind::Unformatted => "no file system",
                     };
-                    Hit::new(
+                    let hit = Hit::new(
                         format!("{what}: {}", p.message),
                         or_derived(&p.evidence, format!("problems[]: {:?}", p.kind)),
-                    )
+                    );
+                    match (&facts.foreign_format, p.kind) {
+                        (Some(f), ProblemKind::Container) => {
+                            let mut hit = hit.fix(format!(
+                                "This is {}, not a disk vhdlint or Azure reads: {}.",
+                                f.value.name, f.value.conversion
+                            ));
+                            hit.evidence.extend(f.evidence.iter().cloned());
+                            hit
+                        }
+                        _ => hit,
+                    }
                 })
                 .collect()
         },
@@ -311,6 +324,84 @@ rules! {
                     format!("container.virtualSize = {}", c.virtual_size.value),
                 ),
             )]
+        }),
+    }
+
+    /// ## What it checks
+    /// The VHD footer's checksum (one's complement of the byte sum of the 512-byte footer, the
+    /// checksum field excluded; offset 64) is right.
+    /// ## Why
+    /// vhdlint reads a fixed VHD with a bad footer checksum anyway (its data is plain), but Azure
+    /// upload validates the footer and rejects the VHD, and Hyper-V refuses to attach it.
+    /// ## Graph code
+    /// `sourceImageInvalid` (windows-image-facts §13: "footer checksum bad").
+    /// ## References
+    /// windows-image-facts §10 (VHD footer layout, checksum @64), §13.
+    VhdFooterChecksum = "VL0104" {
+        name: "vhd-footer-checksum",
+        title: "The VHD footer checksum is wrong",
+        kind: check(Levels::all(Level::Error), Some(GraphErrorCode::SourceImageInvalid)),
+        message: "The VHD footer's checksum does not match its bytes: Azure rejects the upload and \
+                  Hyper-V will not attach the disk.",
+        remediation: "Rewrite the footer with a VHD tool: `qemu-img convert -f vpc -O vpc -o \
+                      subformat=fixed,force_size in.vhd out.vhd`, or on Windows \
+                      `Convert-VHD -Path in.vhd -DestinationPath out.vhd -VHDType Fixed`; then \
+                      check the copy (a footer damaged in transit may mean more damage).",
+        references: &[PREPARE_VHD_DOC],
+        hits: |facts, _| container(facts, |c| {
+            c.diagnostics
+                .iter()
+                .filter(|d| d.code == "vhdFooterChecksum")
+                .map(|d| {
+                    Hit::new(
+                        format!("The VHD footer checksum is wrong: {}.", d.message),
+                        vec![Evidence::container("footer.checksum", d.offset.map(|o| o + 64), d.message.clone())],
+                    )
+                })
+                .collect()
+        }),
+    }
+
+    /// ## What it checks
+    /// The file is as long as its own structures say: no partition and no backup GPT header past
+    /// the end of the virtual disk, no VHDX BAT entry past the end of the file, and a file named
+    /// `.vhd` ends with its VHD footer.
+    /// ## Why
+    /// A truncated copy (an interrupted download, `head`/`dd` with a size, a full disk) loses the
+    /// end of the disk: the last partitions, the backup GPT, and for a fixed VHD the footer, so
+    /// the file is read as a raw disk. Azure cannot provision from it; the expected and actual
+    /// sizes tell how much is missing.
+    /// ## Graph code
+    /// `sourceImageInvalid` (windows-image-facts §13: "disk unreadable").
+    /// ## References
+    /// windows-image-facts §10 (VHD footer, VHDX BAT), §13.
+    ImageTruncated = "VL0105" {
+        name: "image-truncated",
+        title: "The image file is truncated",
+        kind: check(Levels::all(Level::Error), Some(GraphErrorCode::SourceImageInvalid)),
+        message: "The image file ends before its partition table or container says it does: the \
+                  copy was cut short.",
+        remediation: "Copy the image again from its source and compare sizes (and a hash: \
+                      `vhdlint hash`); a fixed VHD is the virtual size plus 512 bytes.",
+        references: &[PREPARE_VHD_DOC],
+        hits: |facts, _| container(facts, |c| {
+            c.truncated
+                .iter()
+                .map(|t| {
+                    Hit::new(
+                        format!(
+                            "The image is truncated: {} needs {} bytes, there are {} ({} bytes \
+                             missing): {}.",
+                            t.structure,
+                            t.expected_size,
+                            t.actual_size,
+                            t.expected_size.saturating_sub(t.actual_size),
+                            t.message
+                        ),
+                        or_derived(&t.evidence, format!("container.truncated: {}", t.structure)),
+                    )
+                })
+                .collect()
         }),
     }
 

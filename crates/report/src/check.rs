@@ -195,13 +195,23 @@ pub fn check_text_styled(doc: &CheckJson, style: TextStyle) -> String {
         .map(|c| format!(", {} virtual disk", human(c.virtual_size.value)))
         .unwrap_or_default();
     let _ = writeln!(out, "  {os}{size}");
+    if !style.quiet {
+        // The same diagnostics `inspect` lists: what the readers tolerated.
+        let container = doc.facts.container.iter().flat_map(|c| &c.diagnostics);
+        let table = doc.facts.partitions.iter().flat_map(|p| &p.diagnostics);
+        for d in container.chain(table) {
+            let _ = writeln!(out, "  diagnostic: {}: {}", d.code, d.message);
+        }
+    }
     if doc.findings.is_empty() {
         let _ = writeln!(out, "  no findings");
     }
-    for f in &doc.findings {
-        if style.quiet && f.severity != Severity::Error {
-            continue;
-        }
+    let shown: Vec<_> = doc
+        .findings
+        .iter()
+        .filter(|f| !style.quiet || f.severity == Severity::Error)
+        .collect();
+    for (i, f) in shown.iter().enumerate() {
         let code = f.error_code.map(|c| format!(" [{c}]")).unwrap_or_default();
         let label = match f.security_severity {
             Some(s) => format!("{:<8}", s.as_str()),
@@ -216,7 +226,13 @@ pub fn check_text_styled(doc: &CheckJson, style: TextStyle) -> String {
         for e in &f.evidence {
             let _ = writeln!(out, "          evidence: {e}");
         }
-        let _ = writeln!(out, "          fix: {}", f.remediation);
+        // One fix per run of findings of the same rule with the same remediation.
+        let same_next = shown
+            .get(i + 1)
+            .is_some_and(|n| n.rule == f.rule && n.remediation == f.remediation);
+        if !same_next {
+            let _ = writeln!(out, "          fix: {}", f.remediation);
+        }
     }
     if style.quiet {
         return out;
@@ -243,16 +259,7 @@ pub fn check_text_styled(doc: &CheckJson, style: TextStyle) -> String {
             .map(|s| s.to_string())
             .unwrap_or_else(|| "null".into())
     );
-    if let Some(s) = doc.stats {
-        let _ = writeln!(
-            out,
-            "  read {} bytes in {} reads, {} ms",
-            s.bytes, s.reads, s.millis
-        );
-        if let Some(r) = s.remote {
-            let _ = writeln!(out, "  {}", r.line());
-        }
-    }
+    // `--stats` goes to stderr (`stats_line`), as for every command.
     out
 }
 

@@ -492,8 +492,12 @@ fn display_name(name: &str) -> &str {
 pub struct BcdJson {
     /// Partition holding the store, or null for a bare volume.
     pub partition: Option<u32>,
-    /// Path of the store in that volume.
+    /// Path of the store in that volume, in the old slash form (`EFI/Microsoft/Boot/BCD`).
+    /// Deprecated: use `volumePath`.
     pub path: String,
+    /// Path of the store in that volume, Windows style like every path inside an image
+    /// (`\EFI\Microsoft\Boot\BCD`).
+    pub volume_path: String,
     /// Number of objects in the store.
     pub objects: usize,
     /// GUID of `{bootmgr}`'s default entry (element 23000003), or null.
@@ -520,7 +524,11 @@ impl BcdJson {
         let default = store.default_entry();
         BcdJson {
             partition,
-            path: path.to_string(),
+            path: path.trim_start_matches(['\\', '/']).replace('\\', "/"),
+            volume_path: format!(
+                "\\{}",
+                path.trim_start_matches(['\\', '/']).replace('/', "\\")
+            ),
             objects: store.objects.len(),
             default_entry: store.default_guid().map(str::to_string),
             description: default.and_then(|d| d.description()).map(str::to_string),

@@ -196,7 +196,15 @@ pub fn hash_line(hex: &str, path: &str) -> String {
 
 /// The reads a command made, as `--stats` prints them to stderr.
 pub fn read_stats(s: vhdlint_container::ReadStats) -> String {
-    format!("reads: {} calls, {} bytes\n", s.calls, s.bytes)
+    stats_line(None, s.calls, s.bytes, None)
+}
+
+/// The one `--stats` line every command prints to stderr:
+/// `vhdlint: stats: IMAGE: N reads, N bytes[, N ms]`.
+pub fn stats_line(image: Option<&str>, reads: u64, bytes: u64, millis: Option<u64>) -> String {
+    let image = image.map(|i| format!("{i}: ")).unwrap_or_default();
+    let time = millis.map(|m| format!(", {m} ms")).unwrap_or_default();
+    format!("vhdlint: stats: {image}{reads} reads, {bytes} bytes{time}\n")
 }
 
 #[cfg(test)]

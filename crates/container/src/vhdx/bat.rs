@@ -242,6 +242,7 @@ impl Bat {
         }
         let file_len = self.src.len();
         let mut beyond: Vec<u64> = Vec::new();
+        let mut furthest_end: u64 = 0;
         let mut invalid: Vec<u64> = Vec::new();
         let mut undefined: Vec<u64> = Vec::new();
         // Bounded: at most MAX_BAT_SCAN_BYTES / 8 entries.
@@ -258,6 +259,7 @@ impl Bat {
                     let end = e.file_offset().checked_add(self.block_span(block));
                     if e.file_offset() < MIB || end.is_none_or(|x| x > file_len) {
                         beyond.push(e.offset);
+                        furthest_end = furthest_end.max(end.unwrap_or(u64::MAX));
                     }
                 }
                 PAYLOAD_BLOCK_UNDEFINED => undefined.push(e.offset),
@@ -293,5 +295,17 @@ impl Bat {
             &undefined,
             "are UNDEFINED (read as zeros)",
         );
+        if furthest_end > file_len {
+            if let Some(d) = diags
+                .iter_mut()
+                .rev()
+                .find(|d| d.code == DIAG_BLOCK_BEYOND_EOF)
+            {
+                d.message.push_str(&format!(
+                    "; the furthest block ends at byte {furthest_end}, the file has {file_len} bytes"
+                ));
+                d.needs_file_size = Some(furthest_end);
+            }
+        }
     }
 }

@@ -53,6 +53,7 @@ pub fn good() -> ImageFacts {
         ),
         logical_sector_size: Fact::bare(512),
         diagnostics: vec![],
+        truncated: vec![],
     };
     let gpt = |index: u32, kind: PartitionKind, guid: &str, start: u64, size: u64| PartitionEntry {
         index,
@@ -100,6 +101,7 @@ pub fn good() -> ImageFacts {
                 64 * GIB - 118 * MIB,
             ),
         ],
+        diagnostics: vec![],
     };
     let esp = Evidence::file(Some(1), r"\EFI\Microsoft\Boot\bootmgfw.efi");
     let generation = GenerationFact {
@@ -257,6 +259,7 @@ pub fn good() -> ImageFacts {
         boot: Some(boot),
         windows: Some(w),
         problems: vec![],
+        foreign_format: None,
         audit: None,
     }
 }
@@ -352,6 +355,26 @@ pub fn cases() -> Vec<(RuleId, ImageFacts)> {
     c.virtual_size.value = 127 * GIB;
     c.file_size.value = 127 * GIB + 512;
     cases.push((RuleId::OsDiskTooLarge, f));
+
+    let mut f = good();
+    let c = f.container.as_mut().unwrap();
+    c.diagnostics.push(vhdlint_facts::ContainerDiagnostic {
+        code: "vhdFooterChecksum".into(),
+        message: "footer checksum 0xffffe8b8, expected 0xffffe9b8".into(),
+        offset: Some(64 * GIB),
+    });
+    cases.push((RuleId::VhdFooterChecksum, f));
+
+    let mut f = good();
+    let c = f.container.as_mut().unwrap();
+    c.truncated.push(vhdlint_facts::Truncation {
+        structure: "partition 3".into(),
+        expected_size: 64 * GIB,
+        actual_size: 10 * MIB,
+        message: "partition 3 ends past the end of the disk".into(),
+        evidence: vec![],
+    });
+    cases.push((RuleId::ImageTruncated, f));
 
     let mut f = good();
     f.generation = GenerationFact {

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use vhdlint_container::bytes::{FieldResult, Fields};
 use vhdlint_container::{Cursor, ReadAt};
 
-use crate::budget::Budgeted;
+use crate::budget::{Budgeted, MAX_FAT_DIRECTORY_READ};
 use crate::guard::guarded;
 use crate::path::components;
 use crate::{
@@ -145,6 +145,14 @@ impl FatFileSystem {
             let fs = open_fs(&self.budget)?;
             f(&fs)
         });
+        if self.budget.directory_tripped() {
+            return Err(FsError::TooLarge {
+                path: what.into(),
+                what: "bytes read walking one FAT directory (deleted entries and FAT reads included; a cluster chain that loops)",
+                actual: MAX_FAT_DIRECTORY_READ + 1,
+                limit: MAX_FAT_DIRECTORY_READ,
+            });
+        }
         if self.budget.exhausted() {
             return Err(FsError::ReadBudgetExhausted {
                 what: what.into(),
@@ -220,6 +228,7 @@ fn open_fs(budget: &Arc<Budgeted>) -> Result<fatfs::FileSystem<Disk>> {
 /// Finds `path`'s entry by walking directories, comparing names case-insensitively.
 fn find<'a>(
     fs: &'a fatfs::FileSystem<Disk>,
+    budget: &Budgeted,
     path: &str,
 ) -> Result<Option<fatfs::DirEntry<'a, Disk>>> {
     let comps = components(path)?;
@@ -239,6 +248,7 @@ fn find<'a>(
         }
         let lower = name.to_lowercase();
         let mut hit = None;
+        budget.begin_directory();
         for (i, entry) in dir.iter().enumerate() {
             if i >= MAX_DIR_ENTRIES {
                 return Err(FsError::TooLarge {
@@ -256,6 +266,7 @@ fn find<'a>(
                 break;
             }
         }
+        budget.end_directory();
         found = Some(hit.ok_or_else(|| FsError::NotFound { path: path.into() })?);
     }
     Ok(found)
@@ -273,12 +284,13 @@ impl FileSystem for FatFileSystem {
     fn list(&self, path: &str) -> Result<Vec<DirEntry>> {
         self.with("listing a FAT directory", |fs| {
             let e = ferr(path);
-            let dir = match find(fs, path)? {
+            let dir = match find(fs, &self.budget, path)? {
                 None => fs.root_dir(),
                 Some(entry) if entry.is_dir() => entry.to_dir(),
                 Some(_) => return Err(FsError::NotADirectory { path: path.into() }),
             };
             let mut out = Vec::new();
+            self.budget.begin_directory();
             for (i, entry) in dir.iter().enumerate() {
                 if i >= MAX_DIR_ENTRIES {
                     return Err(FsError::TooLarge {
@@ -295,13 +307,14 @@ impl FileSystem for FatFileSystem {
                 }
                 out.push(describe(&entry));
             }
+            self.budget.end_directory();
             Ok(out)
         })
     }
 
     fn stat(&self, path: &str) -> Result<DirEntry> {
         self.with("reading a FAT directory entry", |fs| {
-            Ok(match find(fs, path)? {
+            Ok(match find(fs, &self.budget, path)? {
                 Some(entry) => describe(&entry),
                 None => DirEntry {
                     name: String::new(),
@@ -328,7 +341,7 @@ impl FileSystem for FatFileSystem {
             });
         }
         self.with("reading a FAT file", |fs| {
-            let entry = match find(fs, path)? {
+            let entry = match find(fs, &self.budget, path)? {
                 Some(entry) if !entry.is_dir() => entry,
                 _ => return Err(FsError::IsADirectory { path: path.into() }),
             };

@@ -118,6 +118,7 @@ impl<'v> Directory<'v> {
         let StreamData::Resident(v) = &root.data else {
             return Err(err("$INDEX_ROOT is not resident".into()));
         };
+        let v: &[u8] = v;
         let vf = Fields::unplaced(v, "NTFS $INDEX_ROOT");
         let block_size = u64::from(vf.le_u32(8)?);
         if !(512..=MAX_INDEX_BLOCK).contains(&block_size) || !block_size.is_power_of_two() {

@@ -31,6 +31,7 @@ pub mod runlist;
 pub mod upcase;
 pub mod volume;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use vhdlint_container::bytes::Fields;
@@ -38,6 +39,7 @@ use vhdlint_container::ReadAt;
 
 pub use boot::{check_boot_sector, NtfsGeometry, MAX_CLUSTER_SIZE, MAX_RECORD_SIZE};
 
+use crate::budget::{MAX_HARD_LINKS, MAX_LISTED_STREAMS, MAX_LISTING_ATTRIBUTES};
 use crate::path::components;
 use crate::{
     CloudState, DirEntry, FileData, FileSystem, FsError, FsKind, ReparseKind, Result, Special,
@@ -284,6 +286,12 @@ impl FileSystem for NtfsFileSystem {
         }
         let index = Directory::open(&self.vol, &dir, path)?;
         let mut out = Vec::new();
+        // Each record is described once per listing (a hard link listed again reuses it, with
+        // its own name); a record named past the hard-link limit is aliasing.
+        let mut described: HashMap<u64, Option<DirEntry>> = HashMap::new();
+        let mut links: HashMap<u64, u64> = HashMap::new();
+        let mut streams = 0u64;
+        let mut attributes = 0u64;
         for e in index.entries(path)? {
             let Some(key) = e.key else { continue };
             if key.namespace == NS_DOS {
@@ -295,13 +303,51 @@ impl FileSystem for NtfsFileSystem {
             }
             let n = e.file_ref & REF_MASK;
             let seq = (e.file_ref >> 48) as u16;
-            let full = self
-                .vol
-                .file(n)
-                .ok()
-                .filter(|f| seq == 0 || f.sequence == 0 || f.sequence == seq)
-                .and_then(|f| self.describe(&f, name.clone(), path).ok());
-            out.push(full.unwrap_or_else(|| from_file_name(&key, name)));
+            let count = links.entry(n).or_insert(0);
+            *count += 1;
+            if *count > MAX_HARD_LINKS {
+                return Err(FsError::TooLarge {
+                    path: format!("{path} (file record {n})"),
+                    what: "index entries naming one file record (the NTFS hard-link limit)",
+                    actual: *count,
+                    limit: MAX_HARD_LINKS,
+                });
+            }
+            let slot = match described.entry(e.file_ref) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    let full = match self.vol.file(n) {
+                        Ok(f) if seq == 0 || f.sequence == 0 || f.sequence == seq => {
+                            attributes = attributes.saturating_add(f.attributes.len() as u64);
+                            if attributes > MAX_LISTING_ATTRIBUTES {
+                                return Err(FsError::TooLarge {
+                                    path: path.into(),
+                                    what: "attribute records described in one listing",
+                                    actual: attributes,
+                                    limit: MAX_LISTING_ATTRIBUTES,
+                                });
+                            }
+                            self.describe(&f, String::new(), path).ok()
+                        }
+                        _ => None,
+                    };
+                    v.insert(full)
+                }
+            };
+            let entry = match slot {
+                Some(d) => DirEntry { name, ..d.clone() },
+                None => from_file_name(&key, name),
+            };
+            streams = streams.saturating_add(entry.streams.len() as u64);
+            if streams > MAX_LISTED_STREAMS {
+                return Err(FsError::TooLarge {
+                    path: path.into(),
+                    what: "stream names in one listing",
+                    actual: streams,
+                    limit: MAX_LISTED_STREAMS,
+                });
+            }
+            out.push(entry);
         }
         Ok(out)
     }

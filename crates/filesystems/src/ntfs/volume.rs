@@ -376,20 +376,25 @@ fn assemble(
             limit: MAX_ATTRIBUTE_LIST_ENTRIES as u64,
         });
     }
-    // Each record's attributes by (type, instance), taken out as the list names them.
-    type Slots = HashMap<(u32, u16), Attribute>;
+    // Each record's attributes sorted by (type, instance), found by binary search and taken out
+    // as the list names them (dense: no per-record hash table).
+    type Slots = Vec<((u32, u16), Option<Attribute>)>;
     let slots = |r: FileRecord| -> Slots {
-        let mut m = HashMap::with_capacity(r.attributes.len());
-        for a in r.attributes {
-            m.entry((a.ty, a.id)).or_insert(a);
-        }
+        let mut m: Slots = r
+            .attributes
+            .into_iter()
+            .map(|a| ((a.ty, a.id), Some(a)))
+            .collect();
+        // Stable: of two records with one (type, instance), the first wins, as before.
+        m.sort_by_key(|(k, _)| *k);
         m
     };
     let mut runs = record_runs(&base);
     let mut records: HashMap<u64, Slots> = HashMap::new();
     records.insert(number, slots(base));
-    let mut seen = HashSet::new();
-    let mut attributes = vec![list];
+    let mut seen = HashSet::with_capacity(entries.len());
+    let mut attributes = Vec::with_capacity(entries.len().saturating_add(1));
+    attributes.push(list);
     for e in &entries {
         if !records.contains_key(&e.record) {
             if records.len() > MAX_EXTENSION_RECORDS {
@@ -433,7 +438,11 @@ fn assemble(
         }
         let a = records
             .get_mut(&e.record)
-            .and_then(|m| m.remove(&(e.ty, e.id)))
+            .and_then(|m| {
+                let i = m.partition_point(|(k, _)| *k < (e.ty, e.id));
+                m.get_mut(i).filter(|(k, _)| *k == (e.ty, e.id))
+            })
+            .and_then(|(_, a)| a.take())
             .ok_or_else(|| {
                 err(format!(
                     "$ATTRIBUTE_LIST names attribute {:#x} (instance {}) in record {}, which lacks it",

@@ -782,4 +782,21 @@ fn write_worst_fs_seeds() {
             std::fs::write(dir.join(name), bytes).unwrap();
         }
     }
+    // Every case as a bare volume, for measuring the binary (`/usr/bin/time -v vhdlint ls …`).
+    if let Some(dir) = std::env::var_os("VHDLINT_WORST_FS_DIR") {
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let all = [
+            ("named-streams.ntfs", named_streams()),
+            ("mft-aliased-extents.ntfs", mft_aliased_extents()),
+            ("aliased-big-records.ntfs", aliased_big_records()),
+            ("shared-runlist-199999.ntfs", shared_runlist(199_999)),
+            ("shared-runlist-1024.ntfs", shared_runlist(1024)),
+            ("lznt1-bomb.ntfs", lznt1_bomb()),
+            ("fat-self-loop.fat", fat_self_loop()),
+        ];
+        for (name, bytes) in all {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
 }

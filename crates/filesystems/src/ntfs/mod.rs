@@ -292,14 +292,14 @@ impl FileSystem for NtfsFileSystem {
         let mut links: HashMap<u64, u64> = HashMap::new();
         let mut streams = 0u64;
         let mut attributes = 0u64;
-        for e in index.entries(path)? {
-            let Some(key) = e.key else { continue };
+        index.each_entry(path, &mut |e| {
+            let Some(key) = &e.key else { return Ok(()) };
             if key.namespace == NS_DOS {
-                continue;
+                return Ok(());
             }
             let name = key.text();
             if name == "." {
-                continue;
+                return Ok(());
             }
             let n = e.file_ref & REF_MASK;
             let seq = (e.file_ref >> 48) as u16;
@@ -336,7 +336,7 @@ impl FileSystem for NtfsFileSystem {
             };
             let entry = match slot {
                 Some(d) => DirEntry { name, ..d.clone() },
-                None => from_file_name(&key, name),
+                None => from_file_name(key, name),
             };
             streams = streams.saturating_add(entry.streams.len() as u64);
             if streams > MAX_LISTED_STREAMS {
@@ -348,7 +348,8 @@ impl FileSystem for NtfsFileSystem {
                 });
             }
             out.push(entry);
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 

@@ -538,7 +538,10 @@ fn big_sparse_data() -> Vec<u8> {
 
 /// Leaf INDX blocks of `size` bytes over `named`, each with the name that follows it (kept for
 /// the parent); VCN = block index × clusters per block.
-fn leaf_blocks(named: &[(u64, &str)], size: usize) -> Vec<(Vec<u8>, Option<(u64, String)>)> {
+/// An INDX block and the separator (record, name) its parent entry carries.
+type Block = (Vec<u8>, Option<(u64, String)>);
+
+fn leaf_blocks(named: &[(u64, &str)], size: usize) -> Vec<Block> {
     let room = size - 0x400;
     let mut out = Vec::new();
     let mut i = 0;
@@ -562,11 +565,7 @@ fn leaf_blocks(named: &[(u64, &str)], size: usize) -> Vec<(Vec<u8>, Option<(u64,
 
 /// Root entries pointing at `blocks`: each block's separator with the block as its sub-node,
 /// the last entry pointing at the last block.
-fn parent_entries(
-    _named: &[(u64, &str)],
-    blocks: &[(Vec<u8>, Option<(u64, String)>)],
-    size: usize,
-) -> Vec<u8> {
+fn parent_entries(_named: &[(u64, &str)], blocks: &[Block], size: usize) -> Vec<u8> {
     let mut e = Vec::new();
     let last = blocks.len() - 1;
     for (k, (_, sep)) in blocks.iter().enumerate() {

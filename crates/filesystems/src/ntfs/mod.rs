@@ -16,6 +16,14 @@
 //! [`volume::MAX_EXTENSION_RECORDS`]), index depth and nodes ([`index::MAX_INDEX_DEPTH`],
 //! [`index::MAX_INDEX_NODES`]), directory entries ([`MAX_DIR_ENTRIES`](crate::MAX_DIR_ENTRIES))
 //! and path depth ([`MAX_PATH_DEPTH`](crate::path::MAX_PATH_DEPTH)).
+//!
+//! Budgets, not hopes (see [`budget`](crate::budget)): runs that map a cluster twice are refused
+//! wherever a stream is built (`$MFT` included), an `$ATTRIBUTE_LIST` loads at most
+//! [`MAX_EXTENSION_BYTES`](crate::budget::MAX_EXTENSION_BYTES) of extension records, listings are
+//! bounded by [`MAX_HARD_LINKS`](crate::budget::MAX_HARD_LINKS),
+//! [`MAX_LISTED_STREAMS`](crate::budget::MAX_LISTED_STREAMS) and
+//! [`MAX_LISTING_ATTRIBUTES`](crate::budget::MAX_LISTING_ATTRIBUTES), and LZNT1 output by
+//! [`MAX_LZNT1_EXPANSION`](crate::budget::MAX_LZNT1_EXPANSION).
 
 pub mod attribute;
 pub mod attrlist;

@@ -78,7 +78,7 @@ impl Stream {
     /// Data size in bytes.
     pub fn size(&self) -> u64 {
         match &self.data {
-            StreamData::Resident(v) => v.len() as u64,
+            StreamData::Resident(v) => v[..].len() as u64,
             StreamData::NonResident { data_size, .. } => *data_size,
         }
     }

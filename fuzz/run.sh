@@ -130,6 +130,14 @@ for target in "${targets[@]}"; do
       --exact worst_reg::write_worst_case_seeds >/dev/null) ||
       echo "!! could not write the registry worst-case seeds"
   fi
+  if [ "$target" = filesystems ]; then
+    # Issue 12's file-system worst cases ($MFT extents aliasing one cluster, the LZNT1 file of
+    # 4 GiB from one cluster, a FAT directory chained to itself), written by tests/hostile/worst_fs.rs.
+    (cd .. && VHDLINT_WORST_SEEDS="$PWD/fuzz/$seeds" \
+      CARGO_TARGET_DIR="${VHDLINT_TEST_TARGET_DIR:-${CARGO_TARGET_DIR:-$PWD/target}}" cargo test --release --quiet --test hostile -- \
+      --exact worst_fs::write_worst_fs_seeds >/dev/null) ||
+      echo "!! could not write the file-system worst-case seeds"
+  fi
   if [ "$target" = bcd_device ] && [ -d "$corpus/bcd" ]; then
     ./bcd-device-seeds.sh "$corpus" "$seeds" >/dev/null ||
       echo "!! could not extract BCD device elements (python3-hivex?); fuzzing bcd_device from scratch"

@@ -6,13 +6,15 @@ use vhdlint::Source;
 use vhdlint_container::ReadAt;
 use vhdlint_filesystems::image::{volume_path, Image, Volume};
 use vhdlint_filesystems::{DirEntry, FileData, FsError, ReparseKind, Special};
-use vhdlint_report::volumes::{listing_text, special_name, EntryJson, ListingJson};
+use vhdlint_report::volumes::{special_name, write_listing_text, EntriesStream, ListingJsonStream};
 use vhdlint_report::wire::SCHEMA_VERSION;
 
 use crate::{image_error, open_image, ImageFailure, Outcome};
 
-/// Bytes copied per read by `cat`.
+/// Bytes copied per read by `cat` (its one buffer: the file is streamed, never held whole).
 const CAT_CHUNK: u64 = 1 << 20;
+/// Output buffer of `ls`.
+const OUT_BUFFER: usize = 64 << 10;
 
 /// The volume `path` is read from: the one its drive letter names (resolved through
 /// `SYSTEM\MountedDevices`, never ignored), else `--partition`, else the default volume. A
@@ -92,21 +94,24 @@ pub(crate) fn ls(
     let fs = volume.fs().map_err(|e| image_error(image, e))?;
     let mut entries = fs.list(volume_path(path)).map_err(|e| fs_error(image, e))?;
     entries.sort_by_key(|e| e.name.to_lowercase());
-    let mut out = std::io::stdout().lock();
+    // Streamed: each entry rendered as it is written, through a bounded buffer.
+    let mut out = std::io::BufWriter::with_capacity(OUT_BUFFER, std::io::stdout().lock());
     if json {
-        let doc = ListingJson {
+        let name = image.shown();
+        let doc = ListingJsonStream {
             schema_version: SCHEMA_VERSION,
-            image: image.shown(),
+            image: &name,
             partition: volume.index(),
             filesystem: fs.kind().as_str(),
-            path: path.to_string(),
-            entries: entries.iter().map(EntryJson::from).collect(),
+            path,
+            entries: EntriesStream(&entries),
         };
         serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", listing_text(&entries))?;
+        write_listing_text(&mut out, &entries)?;
     }
+    out.flush()?;
     Ok(Outcome::Ok)
 }
 

@@ -1,4 +1,19 @@
-//! A per-call read budget in front of the volume a third-party parser reads.
+//! The budgets of the file-system layer, in one place, and the per-call read budget in front of
+//! the volume a third-party parser (`fatfs`) reads.
+//!
+//! # The budget principle
+//! Every loop over on-disk structure and every allocation sized by an on-disk field is bounded
+//! by a **named budget**: a constant below, or an amount proportional to the bytes actually read
+//! (decoded LZNT1 output ≤ [`MAX_LZNT1_EXPANSION`] × stored bytes read; decoded run lists ≤ the
+//! record bytes they were decoded from, shared by `Arc`, never copied per use; caches by bytes:
+//! [`FILE_CACHE_BUDGET`](crate::ntfs::volume::FILE_CACHE_BUDGET) and its siblings). Aliasing the
+//! format forbids — a run list mapping a cluster twice, `$MFT` extents that overlap, index
+//! entries naming one record past the hard-link limit — is refused with
+//! [`FsError::Aliased`](crate::FsError::Aliased) naming both places, not re-read. A budget that
+//! trips is an error naming the structure (`TooLarge`, `LoopDetected`, `ReadBudgetExhausted`),
+//! never a silent truncation. The older bounds keep their public paths
+//! ([`MAX_DIR_ENTRIES`](crate::MAX_DIR_ENTRIES), [`MAX_EXTENTS`](crate::extents::MAX_EXTENTS),
+//! the `ntfs::*::MAX_*`); the ones added for issue 12 live here.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -7,10 +22,41 @@ use vhdlint_container::{ReadAt, ReadError};
 
 use crate::MAX_READ_PER_CALL;
 
+/// Most index entries of one directory listing that may name the same file record: 1,024, the
+/// NTFS hard-link limit. More is aliasing (one record listed over and over) and is refused.
+pub const MAX_HARD_LINKS: u64 = 1024;
+
+/// Most alternate-data-stream names one directory listing reports over all its entries:
+/// 262,144 (a real directory has a handful; a file with 65,535 named streams listed once fits).
+pub const MAX_LISTED_STREAMS: u64 = 1 << 18;
+
+/// Most attribute records one listing may walk while describing its entries (over all entries):
+/// 4 Mi. `WinSxS` (20,000 entries of ~6 attributes) needs 120,000.
+pub const MAX_LISTING_ATTRIBUTES: u64 = 4 << 20;
+
+/// Most bytes of extension records one NTFS file may load through its `$ATTRIBUTE_LIST`: 16 MiB
+/// (4,096 records of 4 KiB). `$MFT` of a huge volume uses dozens of 1 KiB records.
+pub const MAX_EXTENSION_BYTES: u64 = 16 << 20;
+
+/// LZNT1 expansion cap: a compression unit decodes to at most this many times the stored
+/// bytes read for it (Windows' 16-cluster units give at most 16), and a stream's decoded total
+/// stays within this ratio of its stored bytes read plus one unit. Trips as a read error naming
+/// the unit.
+pub const MAX_LZNT1_EXPANSION: u64 = 16;
+
+/// Most bytes read while walking one FAT directory (deleted entries and FAT reads included):
+/// 4 MiB. A FAT directory holds at most 65,536 entries of 32 bytes (2 MiB); a chain that loops
+/// back on itself trips this instead of running to [`MAX_READ_PER_CALL`].
+pub const MAX_FAT_DIRECTORY_READ: u64 = 4 << 20;
+
 /// Refuses reads once [`MAX_READ_PER_CALL`] bytes were read since the last [`reset`](Self::reset).
 pub(crate) struct Budgeted {
     inner: Arc<dyn ReadAt>,
     used: AtomicU64,
+    /// While a directory is walked: `used` may not pass this ([`MAX_FAT_DIRECTORY_READ`] on).
+    scope_end: AtomicU64,
+    /// Set once a read was refused by the directory scope.
+    scope_tripped: std::sync::atomic::AtomicBool,
 }
 
 impl Budgeted {
@@ -18,11 +64,35 @@ impl Budgeted {
         Budgeted {
             inner,
             used: AtomicU64::new(0),
+            scope_end: AtomicU64::new(u64::MAX),
+            scope_tripped: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     pub(crate) fn reset(&self) {
         self.used.store(0, Ordering::Relaxed);
+        self.scope_end.store(u64::MAX, Ordering::Relaxed);
+        self.scope_tripped.store(false, Ordering::Relaxed);
+    }
+
+    /// Starts walking one directory: at most [`MAX_FAT_DIRECTORY_READ`] more bytes until
+    /// [`end_directory`](Self::end_directory).
+    pub(crate) fn begin_directory(&self) {
+        let now = self.used.load(Ordering::Relaxed);
+        self.scope_end.store(
+            now.saturating_add(MAX_FAT_DIRECTORY_READ),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Ends the directory walk begun last.
+    pub(crate) fn end_directory(&self) {
+        self.scope_end.store(u64::MAX, Ordering::Relaxed);
+    }
+
+    /// True once a directory walk read more than [`MAX_FAT_DIRECTORY_READ`] since the reset.
+    pub(crate) fn directory_tripped(&self) -> bool {
+        self.scope_tripped.load(Ordering::Relaxed)
     }
 
     /// True once a read was refused since the last reset.
@@ -38,6 +108,17 @@ impl ReadAt for Budgeted {
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
         let before = self.used.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        if before.saturating_add(buf.len() as u64) > self.scope_end.load(Ordering::Relaxed) {
+            self.scope_tripped.store(true, Ordering::Relaxed);
+            return Err(ReadError::Corrupt {
+                structure: "FAT directory",
+                offset,
+                message: format!(
+                    "more than {MAX_FAT_DIRECTORY_READ} bytes read walking one directory \
+                     (deleted entries included): its cluster chain loops or is too long"
+                ),
+            });
+        }
         if before.saturating_add(buf.len() as u64) > MAX_READ_PER_CALL {
             self.used.store(MAX_READ_PER_CALL + 1, Ordering::Relaxed);
             return Err(ReadError::Corrupt {

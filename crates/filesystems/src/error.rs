@@ -170,6 +170,25 @@ pub enum FsError {
         offset: u64,
     },
 
+    /// One on-disk thing is reached twice where the format forbids sharing (NTFS runs mapping
+    /// a cluster twice, `$MFT` extents that overlap, index entries naming one record beyond the
+    /// hard-link limit): refused, not re-read. Both places are named (volume offsets or VCNs).
+    #[error(
+        "{structure} of {path:?}: {what} at {second:#x} aliases the one at {first:#x}; refused"
+    )]
+    Aliased {
+        /// What holds the aliasing (`"NTFS run list"`, `"$MFT extents"`, `"NTFS $I30 index"`…).
+        structure: &'static str,
+        /// The file or record.
+        path: String,
+        /// What is referenced twice (`"volume bytes"`, `"file record"`…).
+        what: &'static str,
+        /// Where the first reference lies (volume offset, VCN or record number).
+        first: u64,
+        /// Where the second one lies.
+        second: u64,
+    },
+
     /// A file's data runs are inconsistent (gaps, past the end of the volume).
     #[error("{}: corrupt data runs: {message}", crate::path::shown(path))]
     CorruptRuns {

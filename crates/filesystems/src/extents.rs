@@ -79,6 +79,12 @@ impl Extents {
                 "runs cover {expected:#x} bytes, data size is {len:#x}"
             )));
         }
+        refuse_aliasing(
+            extents
+                .iter()
+                .filter_map(|e| e.physical.map(|p| (p, e.len))),
+            path,
+        )?;
         Ok(Extents {
             volume,
             extents,
@@ -146,6 +152,30 @@ impl ReadAt for Extents {
         }
         Ok(())
     }
+}
+
+/// Refuses volume ranges `(offset, len)` of one stream that overlap: a run list mapping a
+/// cluster twice (NTFS forbids it) would make the same bytes count as new data again and again
+/// (a 4 GiB `$MFT` or file from one cluster). Sorted once: O(n log n), never a pairwise scan.
+pub(crate) fn refuse_aliasing(ranges: impl Iterator<Item = (u64, u64)>, path: &str) -> Result<()> {
+    let mut r: Vec<(u64, u64)> = ranges.filter(|(_, len)| *len > 0).collect();
+    r.sort_unstable();
+    let mut prev: Option<(u64, u64)> = None;
+    for &(start, len) in &r {
+        if let Some((p, end)) = prev {
+            if start < end {
+                return Err(FsError::Aliased {
+                    structure: "NTFS run list",
+                    path: path.into(),
+                    what: "volume bytes",
+                    first: p,
+                    second: start,
+                });
+            }
+        }
+        prev = Some((start, start.saturating_add(len)));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use vhdlint_container::bytes::{FieldResult, Fields};
 use vhdlint_container::read::check_bounds;
 use vhdlint_container::{Cursor, ReadAt, ReadError};
 
-use crate::budget::Budgeted;
+use crate::budget::{Budgeted, MAX_FAT_DIRECTORY_READ};
 use crate::guard::guarded;
 use crate::path::components;
 use crate::{
@@ -76,6 +76,14 @@ impl FatInner {
             let fs = open_fs(&self.budget)?;
             f(&fs)
         });
+        if self.budget.directory_tripped() {
+            return Err(FsError::TooLarge {
+                path: what.into(),
+                what: "bytes read walking one FAT directory (deleted entries and FAT reads included; a cluster chain that loops)",
+                actual: MAX_FAT_DIRECTORY_READ + 1,
+                limit: MAX_FAT_DIRECTORY_READ,
+            });
+        }
         if self.budget.exhausted() {
             return Err(FsError::ReadBudgetExhausted {
                 what: what.into(),
@@ -103,7 +111,7 @@ impl ReadAt for LazyFatFile {
         let path = self.path.as_str();
         self.inner
             .with("reading a FAT file", |fs| {
-                let entry = match find(fs, path)? {
+                let entry = match find(fs, &self.inner.budget, path)? {
                     Some(entry) if !entry.is_dir() && entry.len() == self.len => entry,
                     _ => {
                         return Err(FsError::Fat {
@@ -283,6 +291,7 @@ fn open_fs(budget: &Arc<Budgeted>) -> Result<fatfs::FileSystem<Disk>> {
 /// Finds `path`'s entry by walking directories, comparing names case-insensitively.
 fn find<'a>(
     fs: &'a fatfs::FileSystem<Disk>,
+    budget: &Budgeted,
     path: &str,
 ) -> Result<Option<fatfs::DirEntry<'a, Disk>>> {
     let comps = components(path)?;
@@ -302,6 +311,7 @@ fn find<'a>(
         }
         let lower = name.to_lowercase();
         let mut hit = None;
+        budget.begin_directory();
         for (i, entry) in dir.iter().enumerate() {
             if i >= MAX_DIR_ENTRIES {
                 return Err(FsError::TooLarge {
@@ -319,6 +329,7 @@ fn find<'a>(
                 break;
             }
         }
+        budget.end_directory();
         found = Some(hit.ok_or_else(|| FsError::NotFound { path: path.into() })?);
     }
     Ok(found)
@@ -336,12 +347,13 @@ impl FileSystem for FatFileSystem {
     fn list(&self, path: &str) -> Result<Vec<DirEntry>> {
         self.with("listing a FAT directory", |fs| {
             let e = ferr(path);
-            let dir = match find(fs, path)? {
+            let dir = match find(fs, &self.inner.budget, path)? {
                 None => fs.root_dir(),
                 Some(entry) if entry.is_dir() => entry.to_dir(),
                 Some(_) => return Err(FsError::NotADirectory { path: path.into() }),
             };
             let mut out = Vec::new();
+            self.inner.budget.begin_directory();
             for (i, entry) in dir.iter().enumerate() {
                 if i >= MAX_DIR_ENTRIES {
                     return Err(FsError::TooLarge {
@@ -358,13 +370,14 @@ impl FileSystem for FatFileSystem {
                 }
                 out.push(describe(&entry));
             }
+            self.inner.budget.end_directory();
             Ok(out)
         })
     }
 
     fn stat(&self, path: &str) -> Result<DirEntry> {
         self.with("reading a FAT directory entry", |fs| {
-            Ok(match find(fs, path)? {
+            Ok(match find(fs, &self.inner.budget, path)? {
                 Some(entry) => describe(&entry),
                 None => DirEntry {
                     name: String::new(),
@@ -391,7 +404,7 @@ impl FileSystem for FatFileSystem {
             });
         }
         self.with("reading a FAT file", |fs| {
-            let entry = match find(fs, path)? {
+            let entry = match find(fs, &self.inner.budget, path)? {
                 Some(entry) if !entry.is_dir() => entry,
                 _ => return Err(FsError::IsADirectory { path: path.into() }),
             };

@@ -37,7 +37,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod budget;
+pub mod budget;
 pub mod error;
 pub mod extents;
 pub mod fat;

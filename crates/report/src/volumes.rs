@@ -172,6 +172,47 @@ pub fn special_name(s: Special) -> String {
     }
 }
 
+/// The `ls` document streamed: the same bytes as [`ListingJson`] pretty-printed, each entry's
+/// JSON made when it is written (no second copy of the listing).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListingJsonStream<'a> {
+    /// Schema version.
+    pub schema_version: u32,
+    /// The image.
+    pub image: &'a str,
+    /// Partition index of the volume listed (null for a bare volume).
+    pub partition: Option<u32>,
+    /// `ntfs` or `fat`.
+    pub filesystem: &'static str,
+    /// The directory listed, as given.
+    pub path: &'a str,
+    /// Its entries, sorted by name.
+    pub entries: EntriesStream<'a>,
+}
+
+/// Entries serialised one at a time (see [`ListingJsonStream`]).
+pub struct EntriesStream<'a>(pub &'a [DirEntry]);
+
+impl Serialize for EntriesStream<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for e in self.0 {
+            seq.serialize_element(&EntryJson::from(e))?;
+        }
+        seq.end()
+    }
+}
+
+/// Writes the `ls` listing for people (see [`listing_text`]) to `w`, one line at a time.
+pub fn write_listing_text(w: &mut dyn std::io::Write, entries: &[DirEntry]) -> std::io::Result<()> {
+    for e in entries {
+        w.write_all(listing_text(std::slice::from_ref(e)).as_bytes())?;
+    }
+    Ok(())
+}
+
 /// A directory listing as `ls` prints it for people: kind, size, modification time, name, and
 /// the special kind and alternate streams in brackets. `entries` in the order to print.
 pub fn listing_text(entries: &[DirEntry]) -> String {

@@ -2,6 +2,8 @@
 //! header (type, length, non-resident flag, name, flags, instance id), then either a resident
 //! value or the VCN range, sizes and run list of a non-resident value.
 
+use std::sync::Arc;
+
 use vhdlint_container::bytes::{utf16_lossy, Fields, Utf16};
 
 use super::fault::AttributeError;
@@ -48,13 +50,15 @@ pub(crate) struct NonResident {
     pub allocated_size: u64,
     pub data_size: u64,
     pub initialized_size: u64,
-    pub runs: Vec<Run>,
+    /// Decoded once from the record; shared (never copied) by every stream and reader made
+    /// from it.
+    pub runs: Arc<[Run]>,
 }
 
 /// Resident bytes or a non-resident description.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Body {
-    Resident(Vec<u8>),
+    Resident(Arc<[u8]>),
     NonResident(NonResident),
 }
 
@@ -106,7 +110,7 @@ impl Attribute {
                 allocated_size: f.le_u64(0x28)?,
                 data_size: f.le_u64(0x30)?,
                 initialized_size: f.le_u64(0x38)?,
-                runs: runlist::decode(mp, start_vcn)?,
+                runs: runlist::decode(mp, start_vcn)?.into(),
             })
         } else {
             let len = usize::try_from(f.le_u32(0x10)?).unwrap_or(usize::MAX);
@@ -114,7 +118,7 @@ impl Attribute {
             let v = raw
                 .get(off..off.saturating_add(len))
                 .ok_or(AttributeError::ValueOutside { len, at: off })?;
-            Body::Resident(v.to_vec())
+            Body::Resident(v.into())
         };
         Ok(Attribute {
             ty,

@@ -11,6 +11,9 @@ use vhdlint_container::{ReadAt, ReadError};
 use super::cache::Cache;
 use super::lznt1;
 use super::runlist::Run;
+use crate::budget::MAX_LZNT1_EXPANSION;
+use crate::extents::refuse_aliasing;
+use crate::FsError;
 
 /// Largest compression unit decompressed: 1 MiB. Windows compresses only volumes with clusters
 /// of at most 4 KiB in 16-cluster units (64 KiB); larger units are reported, not read.
@@ -25,7 +28,7 @@ pub const UNIT_CACHE_BUDGET: u64 =
 /// A compressed stream.
 pub(crate) struct Lznt1Stream {
     source: Arc<dyn ReadAt>,
-    runs: Vec<Run>,
+    runs: Arc<[Run]>,
     cluster: u64,
     unit_clusters: u64,
     len: u64,
@@ -34,29 +37,42 @@ pub(crate) struct Lznt1Stream {
 }
 
 impl Lznt1Stream {
-    /// `None` when the unit is larger than [`MAX_COMPRESSION_UNIT`] or a run lies outside the
-    /// volume (the caller reports the file instead).
+    /// Refuses a unit larger than [`MAX_COMPRESSION_UNIT`], a run outside the volume and runs
+    /// that map a cluster twice ([`FsError::Aliased`]: one stored cluster decoded as many
+    /// units).
     pub fn new(
         source: Arc<dyn ReadAt>,
-        runs: Vec<Run>,
+        runs: Arc<[Run]>,
         cluster: u64,
         compression_unit: u8,
         len: u64,
         initialized: u64,
-    ) -> Option<Self> {
-        let unit_clusters = 1u64.checked_shl(u32::from(compression_unit))?;
-        if unit_clusters.checked_mul(cluster)? > MAX_COMPRESSION_UNIT {
-            return None;
-        }
-        for r in &runs {
+        path: &str,
+    ) -> Result<Self, FsError> {
+        let corrupt = |message: &str| FsError::CorruptRuns {
+            path: path.into(),
+            message: message.into(),
+        };
+        let unit_clusters = 1u64
+            .checked_shl(u32::from(compression_unit))
+            .filter(|u| {
+                u.checked_mul(cluster)
+                    .is_some_and(|b| b <= MAX_COMPRESSION_UNIT)
+            })
+            .ok_or_else(|| corrupt("compression unit too large"))?;
+        let mut ranges = Vec::new();
+        for r in runs.iter() {
             if let Some(l) = r.lcn {
-                let end = l.checked_add(r.len)?.checked_mul(cluster)?;
-                if end > source.len() {
-                    return None;
+                let start = l.checked_mul(cluster);
+                let end = l.checked_add(r.len).and_then(|e| e.checked_mul(cluster));
+                match (start, end) {
+                    (Some(s), Some(e)) if e <= source.len() => ranges.push((s, e - s)),
+                    _ => return Err(corrupt("compressed runs lie outside the volume")),
                 }
             }
         }
-        Some(Lznt1Stream {
+        refuse_aliasing(ranges.into_iter(), path)?;
+        Ok(Lznt1Stream {
             source,
             runs,
             cluster,
@@ -91,6 +107,20 @@ impl Lznt1Stream {
             i += 1;
         }
         let mut out = vec![0u8; unit_bytes];
+        let stored = allocated.saturating_mul(self.cluster);
+        if allocated > 0
+            && allocated < self.unit_clusters
+            && (unit_bytes as u64) > MAX_LZNT1_EXPANSION.saturating_mul(stored)
+        {
+            return Err(ReadError::Corrupt {
+                structure: "NTFS LZNT1 compression unit",
+                offset: pieces.first().map_or(0, |p| p.0),
+                message: format!(
+                    "unit {u} would decode {unit_bytes} bytes from {stored} stored bytes, \
+                     over the expansion cap of {MAX_LZNT1_EXPANSION}x"
+                ),
+            });
+        }
         if allocated == self.unit_clusters {
             let mut at = 0usize;
             for (phys, n) in pieces {

@@ -118,6 +118,7 @@ impl<'v> Directory<'v> {
         let StreamData::Resident(v) = &root.data else {
             return Err(err("$INDEX_ROOT is not resident".into()));
         };
+        let v: &[u8] = v;
         let vf = Fields::unplaced(v, "NTFS $INDEX_ROOT");
         let block_size = u64::from(vf.le_u32(8)?);
         if !(512..=MAX_INDEX_BLOCK).contains(&block_size) || !block_size.is_power_of_two() {
@@ -224,12 +225,16 @@ impl<'v> Directory<'v> {
         }
     }
 
-    /// Every keyed entry, in collation order.
-    pub fn entries(&self, path: &str) -> Result<Vec<IndexEntry>> {
-        let mut out = Vec::new();
+    /// Every keyed entry, in collation order, handed to `each` as the walk meets it (nothing
+    /// is collected: a listing streams; `each` returning an error stops the walk).
+    pub fn each_entry(
+        &self,
+        path: &str,
+        each: &mut dyn FnMut(&IndexEntry) -> Result<()>,
+    ) -> Result<()> {
         let mut visited = HashSet::new();
-        self.walk(&self.root.clone(), 0, &mut visited, &mut out, path)?;
-        Ok(out)
+        let mut count = 0usize;
+        self.walk(&self.root.clone(), 0, &mut visited, &mut count, each, path)
     }
 
     fn walk(
@@ -237,7 +242,8 @@ impl<'v> Directory<'v> {
         node: &[IndexEntry],
         depth: usize,
         visited: &mut HashSet<u64>,
-        out: &mut Vec<IndexEntry>,
+        count: &mut usize,
+        each: &mut dyn FnMut(&IndexEntry) -> Result<()>,
         path: &str,
     ) -> Result<()> {
         for e in node {
@@ -252,18 +258,19 @@ impl<'v> Directory<'v> {
                     });
                 }
                 let child = self.node(vcn)?;
-                self.walk(&child, depth + 1, visited, out, path)?;
+                self.walk(&child, depth + 1, visited, count, each, path)?;
             }
             if e.key.is_some() {
-                if out.len() >= MAX_DIR_ENTRIES {
+                if *count >= MAX_DIR_ENTRIES {
                     return Err(FsError::TooLarge {
                         path: path.into(),
                         what: "directory entries",
-                        actual: out.len() as u64 + 1,
+                        actual: *count as u64 + 1,
                         limit: MAX_DIR_ENTRIES as u64,
                     });
                 }
-                out.push(e.clone());
+                *count += 1;
+                each(e)?;
             }
         }
         Ok(())

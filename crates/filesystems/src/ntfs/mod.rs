@@ -16,6 +16,14 @@
 //! [`volume::MAX_EXTENSION_RECORDS`]), index depth and nodes ([`index::MAX_INDEX_DEPTH`],
 //! [`index::MAX_INDEX_NODES`]), directory entries ([`MAX_DIR_ENTRIES`](crate::MAX_DIR_ENTRIES))
 //! and path depth ([`MAX_PATH_DEPTH`](crate::path::MAX_PATH_DEPTH)).
+//!
+//! Budgets, not hopes (see [`budget`](crate::budget)): runs that map a cluster twice are refused
+//! wherever a stream is built (`$MFT` included), an `$ATTRIBUTE_LIST` loads at most
+//! [`MAX_EXTENSION_BYTES`](crate::budget::MAX_EXTENSION_BYTES) of extension records, listings are
+//! bounded by [`MAX_HARD_LINKS`](crate::budget::MAX_HARD_LINKS),
+//! [`MAX_LISTED_STREAMS`](crate::budget::MAX_LISTED_STREAMS) and
+//! [`MAX_LISTING_ATTRIBUTES`](crate::budget::MAX_LISTING_ATTRIBUTES), and LZNT1 output by
+//! [`MAX_LZNT1_EXPANSION`](crate::budget::MAX_LZNT1_EXPANSION).
 
 pub mod attribute;
 pub mod attrlist;
@@ -31,6 +39,7 @@ pub mod runlist;
 pub mod upcase;
 pub mod volume;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use vhdlint_container::bytes::Fields;
@@ -38,6 +47,7 @@ use vhdlint_container::ReadAt;
 
 pub use boot::{check_boot_sector, NtfsGeometry, MAX_CLUSTER_SIZE, MAX_RECORD_SIZE};
 
+use crate::budget::{MAX_HARD_LINKS, MAX_LISTED_STREAMS, MAX_LISTING_ATTRIBUTES};
 use crate::path::components;
 use crate::{
     CloudState, DirEntry, FileData, FileSystem, FsError, FsKind, ReparseKind, Result, Special,
@@ -304,25 +314,70 @@ impl FileSystem for NtfsFileSystem {
         }
         let index = Directory::open(&self.vol, &dir, path)?;
         let mut out = Vec::new();
-        for e in index.entries(path)? {
-            let Some(key) = e.key else { continue };
+        // Each record is described once per listing (a hard link listed again reuses it, with
+        // its own name); a record named past the hard-link limit is aliasing.
+        let mut described: HashMap<u64, Option<DirEntry>> = HashMap::new();
+        let mut links: HashMap<u64, u64> = HashMap::new();
+        let mut streams = 0u64;
+        let mut attributes = 0u64;
+        index.each_entry(path, &mut |e| {
+            let Some(key) = &e.key else { return Ok(()) };
             if key.namespace == NS_DOS {
-                continue;
+                return Ok(());
             }
             let name = key.text();
             if name == "." {
-                continue;
+                return Ok(());
             }
             let n = e.file_ref & REF_MASK;
             let seq = (e.file_ref >> 48) as u16;
-            let full = self
-                .vol
-                .file(n)
-                .ok()
-                .filter(|f| seq == 0 || f.sequence == 0 || f.sequence == seq)
-                .and_then(|f| self.describe(&f, name.clone(), path).ok());
-            out.push(full.unwrap_or_else(|| from_file_name(&key, name)));
-        }
+            let count = links.entry(n).or_insert(0);
+            *count += 1;
+            if *count > MAX_HARD_LINKS {
+                return Err(FsError::TooLarge {
+                    path: format!("{path} (file record {n})"),
+                    what: "index entries naming one file record (the NTFS hard-link limit)",
+                    actual: *count,
+                    limit: MAX_HARD_LINKS,
+                });
+            }
+            let slot = match described.entry(e.file_ref) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    let full = match self.vol.file(n) {
+                        Ok(f) if seq == 0 || f.sequence == 0 || f.sequence == seq => {
+                            attributes = attributes.saturating_add(f.attributes.len() as u64);
+                            if attributes > MAX_LISTING_ATTRIBUTES {
+                                return Err(FsError::TooLarge {
+                                    path: path.into(),
+                                    what: "attribute records described in one listing",
+                                    actual: attributes,
+                                    limit: MAX_LISTING_ATTRIBUTES,
+                                });
+                            }
+                            self.describe(&f, String::new(), path).ok()
+                        }
+                        _ => None,
+                    };
+                    v.insert(full)
+                }
+            };
+            let entry = match slot {
+                Some(d) => DirEntry { name, ..d.clone() },
+                None => from_file_name(key, name),
+            };
+            streams = streams.saturating_add(entry.streams.len() as u64);
+            if streams > MAX_LISTED_STREAMS {
+                return Err(FsError::TooLarge {
+                    path: path.into(),
+                    what: "stream names in one listing",
+                    actual: streams,
+                    limit: MAX_LISTED_STREAMS,
+                });
+            }
+            out.push(entry);
+            Ok(())
+        })?;
         Ok(out)
     }
 

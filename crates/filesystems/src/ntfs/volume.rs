@@ -17,6 +17,7 @@ use super::index::IndexEntry;
 use super::record::{FileRecord, RECORD_IN_USE, RECORD_IS_DIRECTORY, REF_MASK};
 use super::runlist::Run;
 use super::upcase::Upcase;
+use crate::budget::MAX_EXTENSION_BYTES;
 use crate::extents::{Extent, Extents, MAX_EXTENTS};
 use crate::{FileData, FsError, Result, Special};
 
@@ -62,9 +63,11 @@ pub(crate) struct Stream {
 /// Resident bytes or the merged run list and sizes.
 #[derive(Debug, Clone)]
 pub(crate) enum StreamData {
-    Resident(Vec<u8>),
+    /// Shared with the attribute it came from (never copied per use).
+    Resident(Arc<[u8]>),
     NonResident {
-        runs: Vec<Run>,
+        /// Shared with the attribute record when the stream has one piece.
+        runs: Arc<[Run]>,
         data_size: u64,
         initialized_size: u64,
         compression_unit: u8,
@@ -75,7 +78,7 @@ impl Stream {
     /// Data size in bytes.
     pub fn size(&self) -> u64 {
         match &self.data {
-            StreamData::Resident(v) => v.len() as u64,
+            StreamData::Resident(v) => v[..].len() as u64,
             StreamData::NonResident { data_size, .. } => *data_size,
         }
     }
@@ -101,7 +104,7 @@ impl File {
     /// The first resident value of type `ty` (unnamed).
     pub fn resident(&self, ty: u32) -> Option<&[u8]> {
         self.attributes.iter().find_map(|a| match &a.body {
-            Body::Resident(v) if a.ty == ty => Some(v.as_slice()),
+            Body::Resident(v) if a.ty == ty => Some(&v[..]),
             _ => None,
         })
     }
@@ -122,11 +125,13 @@ impl File {
             })
     }
 
-    /// Names of the named `$DATA` streams, once each.
+    /// Names of the named `$DATA` streams, once each, in record order (duplicates found by
+    /// set: a file may carry 65,535 of them).
     pub fn stream_names(&self) -> Vec<String> {
+        let mut seen: HashSet<&str> = HashSet::new();
         let mut out: Vec<String> = Vec::new();
         for a in &self.attributes {
-            if a.ty == attribute::DATA && !a.name.is_empty() && !out.contains(&a.name) {
+            if a.ty == attribute::DATA && !a.name.is_empty() && seen.insert(a.name.as_str()) {
                 out.push(a.name.clone());
             }
         }
@@ -160,6 +165,19 @@ pub(crate) fn merge(pieces: &[&Attribute]) -> Result<Stream, MergeError> {
             vcn: head.start_vcn,
         });
     }
+    let flags = pieces.iter().map(|p| p.flags).fold(0, |a, b| a | b);
+    if let [one] = nr.as_slice() {
+        // One piece: its decoded runs are shared, not copied.
+        return Ok(Stream {
+            flags,
+            data: StreamData::NonResident {
+                runs: Arc::clone(&one.runs),
+                data_size: head.data_size,
+                initialized_size: head.initialized_size.min(head.data_size),
+                compression_unit: head.compression_unit,
+            },
+        });
+    }
     let mut runs: Vec<Run> = Vec::new();
     let mut next_vcn = 0u64;
     for n in &nr {
@@ -179,9 +197,9 @@ pub(crate) fn merge(pieces: &[&Attribute]) -> Result<Stream, MergeError> {
         }
     }
     Ok(Stream {
-        flags: pieces.iter().map(|p| p.flags).fold(0, |a, b| a | b),
+        flags,
         data: StreamData::NonResident {
-            runs,
+            runs: runs.into(),
             data_size: head.data_size,
             initialized_size: head.initialized_size.min(head.data_size),
             compression_unit: head.compression_unit,
@@ -246,7 +264,7 @@ pub(crate) fn small_value(
     path: &str,
 ) -> Result<Vec<u8>> {
     if let StreamData::Resident(v) = &s.data {
-        return Ok(v.clone());
+        return Ok(v.to_vec());
     }
     let size = s.size();
     if size > max {
@@ -287,11 +305,27 @@ fn read_record(
     FileRecord::parse(buf, n, physical(pos).unwrap_or(pos))
 }
 
-/// Assembles a file from its base record, loading the extension records its attribute list names.
+/// Decoded runs a record's attributes hold.
+fn record_runs(r: &FileRecord) -> usize {
+    r.attributes
+        .iter()
+        .map(|a| match &a.body {
+            Body::NonResident(n) => n.runs.len(),
+            Body::Resident(_) => 0,
+        })
+        .sum()
+}
+
+/// Assembles a file from its base record, loading the extension records its attribute list
+/// names. Bounded: [`MAX_ATTRIBUTE_LIST_ENTRIES`] entries, [`MAX_EXTENSION_RECORDS`] records of
+/// at most [`MAX_EXTENSION_BYTES`] together, [`MAX_EXTENTS`] decoded runs over all of them;
+/// each extension record is read once and its attributes are moved (not cloned) into the file,
+/// found by (type, instance) in a map (not by a scan per entry).
 fn assemble(
     base: FileRecord,
     source: &Arc<dyn ReadAt>,
     cluster: u64,
+    record_size: u64,
     read: &dyn Fn(u64) -> Result<FileRecord>,
 ) -> Result<File> {
     let (number, offset, sequence, flags) = (base.number, base.offset, base.sequence, base.flags);
@@ -342,10 +376,25 @@ fn assemble(
             limit: MAX_ATTRIBUTE_LIST_ENTRIES as u64,
         });
     }
-    let mut records: HashMap<u64, FileRecord> = HashMap::new();
-    records.insert(number, base);
-    let mut seen = HashSet::new();
-    let mut attributes = vec![list];
+    // Each record's attributes sorted by (type, instance), found by binary search and taken out
+    // as the list names them (dense: no per-record hash table).
+    type Slots = Vec<((u32, u16), Option<Attribute>)>;
+    let slots = |r: FileRecord| -> Slots {
+        let mut m: Slots = r
+            .attributes
+            .into_iter()
+            .map(|a| ((a.ty, a.id), Some(a)))
+            .collect();
+        // Stable: of two records with one (type, instance), the first wins, as before.
+        m.sort_by_key(|(k, _)| *k);
+        m
+    };
+    let mut runs = record_runs(&base);
+    let mut records: HashMap<u64, Slots> = HashMap::new();
+    records.insert(number, slots(base));
+    let mut seen = HashSet::with_capacity(entries.len());
+    let mut attributes = Vec::with_capacity(entries.len().saturating_add(1));
+    attributes.push(list);
     for e in &entries {
         if !records.contains_key(&e.record) {
             if records.len() > MAX_EXTENSION_RECORDS {
@@ -356,6 +405,15 @@ fn assemble(
                     limit: MAX_EXTENSION_RECORDS as u64,
                 });
             }
+            let bytes = (records.len() as u64 + 1).saturating_mul(record_size);
+            if bytes > MAX_EXTENSION_BYTES {
+                return Err(FsError::TooLarge {
+                    path: what,
+                    what: "extension record bytes",
+                    actual: bytes,
+                    limit: MAX_EXTENSION_BYTES,
+                });
+            }
             let r = read(e.record)?;
             if r.base & REF_MASK != number {
                 return Err(err(format!(
@@ -364,25 +422,34 @@ fn assemble(
                     r.base & REF_MASK
                 )));
             }
-            records.insert(e.record, r);
+            runs = runs.saturating_add(record_runs(&r));
+            if runs > MAX_EXTENTS {
+                return Err(FsError::TooLarge {
+                    path: what,
+                    what: "data runs over the extension records",
+                    actual: runs as u64,
+                    limit: MAX_EXTENTS as u64,
+                });
+            }
+            records.insert(e.record, slots(r));
         }
         if !seen.insert((e.record, e.id)) {
             continue;
         }
-        let rec = records
-            .get(&e.record)
-            .ok_or_else(|| err("extension record vanished".into()))?;
-        let a = rec
-            .attributes
-            .iter()
-            .find(|a| a.ty == e.ty && a.id == e.id)
+        let a = records
+            .get_mut(&e.record)
+            .and_then(|m| {
+                let i = m.partition_point(|(k, _)| *k < (e.ty, e.id));
+                m.get_mut(i).filter(|(k, _)| *k == (e.ty, e.id))
+            })
+            .and_then(|(_, a)| a.take())
             .ok_or_else(|| {
                 err(format!(
                     "$ATTRIBUTE_LIST names attribute {:#x} (instance {}) in record {}, which lacks it",
                     e.ty, e.id, e.record
                 ))
             })?;
-        attributes.push(a.clone());
+        attributes.push(a);
     }
     Ok(File {
         number,
@@ -451,7 +518,7 @@ impl Volume {
             )?
         };
         let read_first = |n: u64| read_record(&first, &|p| first.physical(p), rs, n);
-        let mft_file = assemble(base, &source, cluster, &read_first)?;
+        let mft_file = assemble(base, &source, cluster, rs, &read_first)?;
         let data = mft_file
             .stream(attribute::DATA, "")?
             .ok_or_else(|| mft_error(&geometry, "$MFT has no $DATA"))?;
@@ -520,6 +587,7 @@ impl Volume {
             base,
             &self.source,
             self.geometry.cluster_size,
+            self.geometry.record_size,
             &|m| self.record(m),
         )?);
         self.files
@@ -569,20 +637,15 @@ impl Volume {
                 if self.compressed_unreadable(s) {
                     return Ok(FileData::Unreadable(Special::Compressed));
                 }
-                match Lznt1Stream::new(
+                Ok(FileData::Content(Arc::new(Lznt1Stream::new(
                     self.source.clone(),
-                    runs.clone(),
+                    Arc::clone(runs),
                     self.geometry.cluster_size,
                     *compression_unit,
                     *data_size,
                     *initialized_size,
-                ) {
-                    Some(c) => Ok(FileData::Content(Arc::new(c))),
-                    None => Err(FsError::CorruptRuns {
-                        path: path.into(),
-                        message: "compressed runs lie outside the volume".into(),
-                    }),
-                }
+                    path,
+                )?)))
             }
             _ => Ok(FileData::Content(self.stored(s, path)?)),
         }

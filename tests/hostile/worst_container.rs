@@ -187,7 +187,7 @@ fn a_log_search_restarting_at_every_sector_stops_at_its_budget() {
 }
 
 /// A raw disk: protective MBR, a GPT of `n` entries of 128 bytes, every one naming the same
-/// 24 MiB NTFS volume (the `ntfs-3g` fixture, no Windows on it) at 1 MiB past the entries.
+/// 24 MiB NTFS volume (the `ntfs-3g` fixture) at 1 MiB past the entries.
 pub(crate) fn gpt_overlapping(n: u32) -> Vec<u8> {
     let ntfs = std::fs::read(vhdlint_testkit::testdata_file("filesystems/ntfs-3g.img.xz")).unwrap();
     let entries_bytes = u64::from(n) * 128;
@@ -245,12 +245,12 @@ pub(crate) fn gpt_overlapping(n: u32) -> Vec<u8> {
 }
 
 #[test]
-fn a_gpt_of_131072_overlapping_entries_mounts_one_volume() {
+fn a_gpt_of_1024_overlapping_entries_mounts_one_volume() {
     let _g = serial();
-    let file = Arc::new(Counted::new(gpt_overlapping(131_072)));
+    let file = Arc::new(Counted::new(gpt_overlapping(1024)));
     let len = file.len();
     let src = Arc::clone(&file);
-    let problems = case("GPT of 131,072 entries on one volume", move || {
+    let (problems, overlaps, volumes) = case("GPT of 1,024 entries on one volume", move || {
         let c = open_source(src, &mut NoParents).unwrap();
         let image = Image::from_container(Arc::new(c)).unwrap();
         let facts = gather(&image, &GatherOptions::default());
@@ -268,27 +268,49 @@ fn a_gpt_of_131072_overlapping_entries_mounts_one_volume() {
                 .map(|p| p.message)
                 .collect::<Vec<_>>(),
             diags,
+            image.volumes().len(),
         )
     });
-    let (problems, overlaps) = problems;
     eprintln!("worst_container gpt: {problems:?} {overlaps:?}");
-    assert!(
-        !overlaps.is_empty() && overlaps.len() <= 17,
-        "overlaps named, not one line per entry: {}",
-        overlaps.len()
+    assert_eq!(volumes, 1, "the 1,023 overlapping entries are not volumes");
+    assert_eq!(
+        overlaps.len(),
+        vhdlint_volumes::MAX_DIAGNOSTICS_PER_CODE + 1,
+        "overlaps named by the first entries and a count: {overlaps:?}"
     );
+    assert!(overlaps[0].contains("partition 2 "), "{overlaps:?}");
     assert!(
-        overlaps.iter().any(|m| m.contains("partition 2")),
+        overlaps.last().unwrap().contains("1007 more"),
         "{overlaps:?}"
     );
-    assert!(
-        problems.iter().any(|m| m.contains("no volume holds")),
+    // The fixture's NTFS holds a `Windows\System32\config` of placeholder files: the Windows
+    // volume is found (on partition 1) and its hives are judged, once.
+    assert_eq!(
+        problems
+            .iter()
+            .filter(|m| m.starts_with("SYSTEM hive"))
+            .count(),
+        1,
         "{problems:?}"
     );
-    assert!(problems.iter().map(String::len).sum::<usize>() < 64 << 10);
     let read = file.stats().bytes;
-    eprintln!("worst_container gpt: {read} bytes read of {len}");
-    assert!(read <= len, "{read} bytes read of a {len}-byte disk");
+    eprintln!("worst_container gpt 1024: {read} bytes read of {len}");
+    assert!(read <= 2 << 20, "{read} bytes read of a {len}-byte disk");
+}
+
+#[test]
+fn a_gpt_of_131072_used_entries_is_refused_naming_the_budget() {
+    let _g = serial();
+    let file = Arc::new(Counted::new(gpt_overlapping(131_072)));
+    let src = Arc::clone(&file);
+    let r = case("GPT of 131,072 entries on one volume", move || {
+        let c = open_source(src, &mut NoParents).unwrap();
+        Image::from_container(Arc::new(c)).map(|i| i.volumes().len())
+    });
+    let e = r.unwrap_err().to_string();
+    assert!(e.contains("used entries") && e.contains("1024"), "{e}");
+    let read = file.stats().bytes;
+    assert!(read <= 2 << 20, "stops at the budget: {read} bytes read");
 }
 
 /// Writes the images to `$VHDLINT_WORST_DIR` when set (for the release-binary figures).

@@ -224,6 +224,7 @@ impl GptHeader {
         let mut crc = CRC32.digest();
         let mut done = 0u64;
         let mut index = 0usize;
+        let mut used = 0u64;
         // Bounded: `done` grows by one chunk per step up to len <= MAX_ENTRY_ARRAY_BYTES.
         while done < len {
             let n = usize::try_from((len - done).min(chunk)).unwrap_or(0);
@@ -233,6 +234,20 @@ impl GptHeader {
             disk.read_at(at + done, part)?;
             crc.update(part);
             for e in used_entries(part, self.entry_size, at + done, index)? {
+                used += 1;
+                if used > MAX_USED_ENTRIES {
+                    return Err(VolumeError::InvalidField {
+                        structure: "GPT partition entry array",
+                        offset: at,
+                        field: "used entries",
+                        actual: used,
+                        reason: format!(
+                            "more than {MAX_USED_ENTRIES} entries are used (Windows creates at \
+                             most 128 partitions on a GPT disk); the table is refused, not read \
+                             in part"
+                        ),
+                    });
+                }
                 f(e);
             }
             index += n / size as usize;
@@ -245,6 +260,11 @@ impl GptHeader {
         Ok(())
     }
 }
+
+/// Most used entries a GPT may have: 8 × the 128 Windows creates at most on a GPT disk. A table
+/// of 131,072 used entries (a 16 MiB array) would be 131,072 partitions in the facts and the
+/// report; it is refused with an error naming the array instead.
+pub const MAX_USED_ENTRIES: u64 = 1024;
 
 /// Bytes of an entry array read at a time by [`GptHeader::scan_entry_array`].
 pub const ARRAY_CHUNK: u64 = 64 << 10;

@@ -190,11 +190,16 @@ fn a_log_search_restarting_at_every_sector_stops_at_its_budget() {
 /// 24 MiB NTFS volume (the `ntfs-3g` fixture) at 1 MiB past the entries.
 pub(crate) fn gpt_overlapping(n: u32) -> Vec<u8> {
     let ntfs = std::fs::read(vhdlint_testkit::testdata_file("filesystems/ntfs-3g.img.xz")).unwrap();
+    gpt_overlapping_on(n, &ntfs)
+}
+
+/// A GPT of `n` entries all naming `ntfs` (any volume bytes), placed right after the array.
+pub(crate) fn gpt_overlapping_on(n: u32, ntfs: &[u8]) -> Vec<u8> {
     let entries_bytes = u64::from(n) * 128;
     let entries_lbas = entries_bytes.div_ceil(512);
-    let vol_lba = (2 + entries_lbas).div_ceil(2048) * 2048 + 2048;
+    let vol_lba = 2 + entries_lbas;
     let vol_lbas = ntfs.len() as u64 / 512;
-    let backup_entries = vol_lba + vol_lbas + 2048;
+    let backup_entries = vol_lba + vol_lbas;
     let last = backup_entries + entries_lbas;
     let len = (last + 1) * 512;
     let mut f = vec![0u8; len as usize];
@@ -240,7 +245,7 @@ pub(crate) fn gpt_overlapping(n: u32) -> Vec<u8> {
     f[b..b + arr.len()].copy_from_slice(&arr);
     f[(last * 512) as usize..].copy_from_slice(&header(last, 1, backup_entries));
     let v = (vol_lba * 512) as usize;
-    f[v..v + ntfs.len()].copy_from_slice(&ntfs);
+    f[v..v + ntfs.len()].copy_from_slice(ntfs);
     f
 }
 
@@ -324,4 +329,78 @@ fn worst_container_files() {
     std::fs::write(dir.join("vhdx-big-log.vhdx"), vhdx_big_log()).unwrap();
     std::fs::write(dir.join("vhdx-log-restarts.vhdx"), vhdx_log_restarts()).unwrap();
     std::fs::write(dir.join("gpt-overlapping.raw"), gpt_overlapping(131_072)).unwrap();
+}
+
+/// Writes the worst cases in sizes that fit a fuzz input into `$VHDLINT_WORST_SEEDS` when set
+/// (fuzz/run.sh seeds `container`, `vhdx` and `volumes` with them): a 1 MiB VHDX log restarting
+/// at every sector, a 1 MiB log of 128 data entries, GPTs of 1,024 and 2,048 entries naming one
+/// range. Without it, checks that each fits its target's input size.
+#[test]
+fn write_worst_container_seeds() {
+    let small_log = |restart: bool| {
+        vhdx_with_log(MIB, |block0, log_at| {
+            let file_len = log_at + MIB;
+            let n = if restart { 254u64 } else { 128 };
+            let step = if restart { 4096 } else { 8192 };
+            let mut v: Vec<(u64, Vec<u8>)> = (0..n)
+                .map(|i| {
+                    let d = if restart {
+                        LogDesc::Zero {
+                            file_offset: block0 + i * 4096,
+                            length: 4096,
+                        }
+                    } else {
+                        LogDesc::Data {
+                            file_offset: block0 + i * 4096,
+                            page: vec![i as u8; 4096],
+                        }
+                    };
+                    let tail = if restart { (i * 4096) as u32 } else { 0 };
+                    let e = vx::log_entry(i + 1, tail, vx::g(LOG_GUID), &[d], file_len, file_len);
+                    (i * step, e)
+                })
+                .collect();
+            if restart {
+                let last_pos = n * 4096;
+                let mut e = vec![0u8; 8192];
+                vx::put(&mut e, 0, b"loge");
+                vx::put_u32(&mut e, 8, 8192);
+                vx::put_u32(&mut e, 12, (last_pos + 4096) as u32);
+                vx::put_u64(&mut e, 16, n + 1);
+                vx::put(&mut e, 32, &vx::g(LOG_GUID).0);
+                vx::put_u64(&mut e, 48, file_len);
+                vx::put_u64(&mut e, 56, file_len);
+                vx::seal(&mut e);
+                v.push((last_pos, e));
+            }
+            v
+        })
+    };
+    let vhdx = [
+        ("worst-log-restarts.vhdx", small_log(true)),
+        ("worst-log-128-entries.vhdx", small_log(false)),
+    ];
+    let gpt = [
+        (
+            "worst-gpt-1024-overlapping.raw",
+            gpt_overlapping_on(1024, &[0u8; 64 << 10]),
+        ),
+        (
+            "worst-gpt-2048-used.raw",
+            gpt_overlapping_on(2048, &[0u8; 64 << 10]),
+        ),
+    ];
+    for (name, bytes) in &vhdx {
+        assert!(bytes.len() <= 8 << 20, "{name}: {} bytes", bytes.len());
+    }
+    for (name, bytes) in &gpt {
+        assert!(bytes.len() <= 1 << 20, "{name}: {} bytes", bytes.len());
+    }
+    if let Some(dir) = std::env::var_os("VHDLINT_WORST_SEEDS") {
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in vhdx.into_iter().chain(gpt) {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
 }

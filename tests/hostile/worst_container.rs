@@ -12,9 +12,9 @@ use vhdlint_container::{open_source, ContainerError, Counted, NoParents, ReadAt}
 use vhdlint_filesystems::image::Image;
 use vhdlint_gather::{gather, GatherOptions};
 
-use crate::mutant::crc32;
 use crate::vhdx_writer::{self as vx, LogDesc, VhdxBuilder};
 use crate::{measure, mib, serial};
+use vhdlint_volumes::gpt::crc32;
 
 /// Peak heap a worst case may take (issue 12: ≤ 64 MiB).
 const PEAK_LIMIT: usize = 64 << 20;

@@ -49,7 +49,7 @@ pub const SCAN_BUDGET_FACTOR: u64 = 4;
 
 /// Work budget for the log search: entries visited (validated or remembered), as a multiple of
 /// the log's sector count. Runs restarted at every sector cannot walk the log quadratically.
-pub const VISIT_BUDGET_FACTOR: u64 = 16;
+pub const VISIT_BUDGET_FACTOR: u64 = 4;
 
 /// Memory the replay may hold besides the entries: remembered validations, the index of replayed
 /// sectors (file offset → where the data lies in the log) and the zeroed ranges, in bytes (each

@@ -138,6 +138,15 @@ for target in "${targets[@]}"; do
       --exact worst_fs::write_worst_fs_seeds >/dev/null) ||
       echo "!! could not write the file-system worst-case seeds"
   fi
+  if [ "$target" = container ] || [ "$target" = vhdx ] || [ "$target" = volumes ]; then
+    # Issue 12's container worst cases in fuzz-input sizes (a VHDX log restarting at every
+    # sector, a log of 128 entries, GPTs of 1,024 overlapping and 2,048 used entries), written by
+    # tests/hostile/worst_container.rs.
+    (cd .. && VHDLINT_WORST_SEEDS="$PWD/fuzz/$seeds" \
+      CARGO_TARGET_DIR="${VHDLINT_TEST_TARGET_DIR:-${CARGO_TARGET_DIR:-$PWD/target}}" cargo test --release --quiet --test hostile -- \
+      --exact worst_container::write_worst_container_seeds >/dev/null) ||
+      echo "!! could not write the container worst-case seeds"
+  fi
   if [ "$target" = bcd_device ] && [ -d "$corpus/bcd" ]; then
     ./bcd-device-seeds.sh "$corpus" "$seeds" >/dev/null ||
       echo "!! could not extract BCD device elements (python3-hivex?); fuzzing bcd_device from scratch"

@@ -23,6 +23,7 @@ mod sweep;
 mod vhd_writer;
 #[path = "../../crates/container/tests/support/vhdx_writer.rs"]
 mod vhdx_writer;
+mod worst_container;
 mod worst_fs;
 mod worst_reg;
 

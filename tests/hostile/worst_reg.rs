@@ -503,3 +503,28 @@ fn write_worst_case_seeds() {
         }
     }
 }
+
+/// Writes every registry worst case to `$VHDLINT_WORST_DIR` when set (hives, and the log beside
+/// the one-byte-pages hive as `.LOG1`), for measuring `vhdlint reg` on the release binary.
+#[test]
+fn worst_reg_files() {
+    let Some(dir) = std::env::var_os("VHDLINT_WORST_DIR") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (deep, path) = deep_shared_list();
+    std::fs::write(dir.join("reg-deep-shared-list.hive"), deep).unwrap();
+    std::fs::write(dir.join("reg-deep-shared-list.path"), path).unwrap();
+    std::fs::write(dir.join("reg-repeated-values.hive"), repeated_values()).unwrap();
+    std::fs::write(dir.join("reg-shared-segments.hive"), shared_segments()).unwrap();
+    let (hive, log) = one_byte_pages();
+    std::fs::write(dir.join("reg-one-byte-pages.hive"), hive).unwrap();
+    std::fs::write(dir.join("reg-one-byte-pages.hive.LOG1"), log).unwrap();
+    std::fs::write(dir.join("reg-join-keys.hive"), join_keys_sharing_values()).unwrap();
+    std::fs::write(
+        dir.join("reg-bcd-shared-elements.hive"),
+        bcd_sharing_elements(),
+    )
+    .unwrap();
+}

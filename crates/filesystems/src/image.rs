@@ -155,8 +155,28 @@ impl Image {
                 fs: OnceLock::new(),
             });
         }
+        // A partition whose bytes overlap an earlier one's (by start, then index) is not a
+        // volume: the table's `partitionOverlap` diagnostics name it, and its bytes are the other
+        // volume's. So a table of 131,072 entries naming one range mounts one volume, not
+        // 131,072 (nor keeps them).
+        let mut order: Vec<&Partition> = table
+            .entries
+            .iter()
+            .filter(|p| !never_mounted(p.kind))
+            .collect();
+        order.sort_by_key(|p| (p.start_offset, p.index));
+        let mut furthest = 0u64;
+        let mut overlapped = std::collections::HashSet::new();
+        for (i, p) in order.iter().enumerate() {
+            if i > 0 && p.size > 0 && p.start_offset < furthest {
+                overlapped.insert(p.index);
+            } else {
+                furthest = furthest.max(p.end_offset());
+            }
+        }
+        drop(order);
         for p in &table.entries {
-            if never_mounted(p.kind) {
+            if never_mounted(p.kind) || overlapped.contains(&p.index) {
                 continue;
             }
             // A partition reaching past the disk is diagnosed by the table reader; read what is there.
@@ -187,7 +207,8 @@ impl Image {
         &self.table
     }
 
-    /// Every volume that may hold a file system, in table order.
+    /// Every volume that may hold a file system, in table order (a partition overlapping an
+    /// earlier one is none: see the table's `partitionOverlap` diagnostics).
     pub fn volumes(&self) -> &[Volume] {
         &self.volumes
     }

@@ -9,7 +9,8 @@ use vhdlint_container::{Diagnostic, Guid, ReadAt};
 
 use crate::mbr::{MbrEntry, PROTECTIVE};
 use crate::{
-    check_layout, GptInfo, Partition, PartitionKind, PartitionTable, Result, Scheme, VolumeError,
+    check_layout, Capped, GptInfo, Partition, PartitionKind, PartitionTable, Result, Scheme,
+    VolumeError,
 };
 
 /// GPT header signature "EFI PART" (UEFI spec table 5.5).
@@ -34,12 +35,13 @@ const STRUCTURE: &str = "GPT header";
 
 /// CRC-32 (IEEE 802.3 / ISO-HDLC), as the UEFI spec uses for headers and entry arrays.
 pub fn crc32(data: &[u8]) -> u32 {
-    // Slice-by-16 tables built at compile time: the entry array (16 KiB) is checksummed on
-    // every open, so the byte-wise table would be a tenth of a check's CPU time.
-    const CRC32: crc::Crc<u32, crc::Table<16>> =
-        crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISO_HDLC);
     CRC32.checksum(data)
 }
+
+// Slice-by-16 tables built at compile time: the entry array (16 KiB) is checksummed on every
+// open, so the byte-wise table would be a tenth of a check's CPU time.
+const CRC32: crc::Crc<u32, crc::Table<16>> =
+    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISO_HDLC);
 
 /// A GPT header that passed its own checks (UEFI spec table 5.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,11 +169,10 @@ impl GptHeader {
         u64::from(self.entry_count) * u64::from(self.entry_size)
     }
 
-    /// Reads the entry array this header names and checks its CRC32.
-    pub fn read_entry_array(&self, disk: &dyn ReadAt, sector_size: u32) -> Result<Vec<u8>> {
+    /// Where the entry array this header names lies (checked to lie inside the disk).
+    fn array_at(&self, disk: &dyn ReadAt, sector_size: u32) -> Result<u64> {
         let len = self.array_bytes();
-        let at = self
-            .entry_lba
+        self.entry_lba
             .checked_mul(u64::from(sector_size))
             .filter(|at| at.checked_add(len).is_some_and(|end| end <= disk.len()))
             .ok_or_else(|| VolumeError::InvalidField {
@@ -180,22 +181,93 @@ impl GptHeader {
                 field: "PartitionEntryLBA",
                 actual: self.entry_lba,
                 reason: format!("a {len}-byte entry array there lies outside the disk"),
-            })?;
+            })
+    }
+
+    fn crc_error(&self, at: u64, actual: u32) -> VolumeError {
+        VolumeError::ChecksumMismatch {
+            structure: "GPT partition entry array",
+            offset: at,
+            expected: self.entry_array_crc,
+            actual,
+        }
+    }
+
+    /// Reads the entry array this header names and checks its CRC32.
+    pub fn read_entry_array(&self, disk: &dyn ReadAt, sector_size: u32) -> Result<Vec<u8>> {
+        let len = self.array_bytes();
+        let at = self.array_at(disk, sector_size)?;
         // Bounded: len <= MAX_ENTRY_ARRAY_BYTES (checked in `read`) and lies inside the disk.
         let mut arr = vec![0u8; len as usize];
         disk.read_at(at, &mut arr)?;
         let actual = crc32(&arr);
         if actual != self.entry_array_crc {
-            return Err(VolumeError::ChecksumMismatch {
-                structure: "GPT partition entry array",
-                offset: at,
-                expected: self.entry_array_crc,
-                actual,
-            });
+            return Err(self.crc_error(at, actual));
         }
         Ok(arr)
     }
+
+    /// Reads the entry array by chunks of [`ARRAY_CHUNK`] bytes (never whole), calling `f` with
+    /// each used entry, and checks its CRC32 at the end: a caller keeps what `f` collected only
+    /// when this returns `Ok`.
+    pub fn scan_entry_array(
+        &self,
+        disk: &dyn ReadAt,
+        sector_size: u32,
+        mut f: impl FnMut(GptEntry),
+    ) -> Result<()> {
+        let len = self.array_bytes();
+        let at = self.array_at(disk, sector_size)?;
+        let size = u64::from(self.entry_size.max(ENTRY_MIN_SIZE));
+        let chunk = (ARRAY_CHUNK / size).max(1) * size;
+        let mut buf = vec![0u8; usize::try_from(chunk.min(len)).unwrap_or(0)];
+        let mut crc = CRC32.digest();
+        let mut done = 0u64;
+        let mut index = 0usize;
+        let mut used = 0u64;
+        // Bounded: `done` grows by one chunk per step up to len <= MAX_ENTRY_ARRAY_BYTES.
+        while done < len {
+            let n = usize::try_from((len - done).min(chunk)).unwrap_or(0);
+            let Some(part) = buf.get_mut(..n) else {
+                break;
+            };
+            disk.read_at(at + done, part)?;
+            crc.update(part);
+            for e in used_entries(part, self.entry_size, at + done, index)? {
+                used += 1;
+                if used > MAX_USED_ENTRIES {
+                    return Err(VolumeError::InvalidField {
+                        structure: "GPT partition entry array",
+                        offset: at,
+                        field: "used entries",
+                        actual: used,
+                        reason: format!(
+                            "more than {MAX_USED_ENTRIES} entries are used (Windows creates at \
+                             most 128 partitions on a GPT disk); the table is refused, not read \
+                             in part"
+                        ),
+                    });
+                }
+                f(e);
+            }
+            index += n / size as usize;
+            done += n as u64;
+        }
+        let actual = crc.finalize();
+        if actual != self.entry_array_crc {
+            return Err(self.crc_error(at, actual));
+        }
+        Ok(())
+    }
 }
+
+/// Most used entries a GPT may have: 8 × the 128 Windows creates at most on a GPT disk. A table
+/// of 131,072 used entries (a 16 MiB array) would be 131,072 partitions in the facts and the
+/// report; it is refused with an error naming the array instead.
+pub const MAX_USED_ENTRIES: u64 = 1024;
+
+/// Bytes of an entry array read at a time by [`GptHeader::scan_entry_array`].
+pub const ARRAY_CHUNK: u64 = 64 << 10;
 
 /// One used GPT partition entry (UEFI spec table 5.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,26 +296,43 @@ pub fn parse_entries(
     entry_size: u32,
     offset: u64,
 ) -> Result<Vec<GptEntry>, bytes::OutOfRange> {
+    used_entries(arr, entry_size, offset, 0).map(Iterator::collect)
+}
+
+/// The used entries of a piece of an entry array at `offset` whose first slot is `first`
+/// (0-based); checked up front, then yielded one by one (nothing collected).
+fn used_entries(
+    arr: &[u8],
+    entry_size: u32,
+    offset: u64,
+    first: usize,
+) -> Result<impl Iterator<Item = GptEntry> + '_, bytes::OutOfRange> {
     let size = entry_size.max(ENTRY_MIN_SIZE) as usize;
-    let mut out = Vec::new();
-    for (i, e) in arr.chunks_exact(size).enumerate() {
-        let at = offset.saturating_add((i * size) as u64);
-        let ef = Fields::new(e, "GPT partition entry", at);
-        let type_guid = Guid(ef.array(0)?);
-        if type_guid.is_zero() {
-            continue;
-        }
-        out.push(GptEntry {
-            index: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            type_guid,
-            unique_guid: Guid(ef.array(16)?),
-            first_lba: ef.le_u64(32)?,
-            last_lba: ef.le_u64(40)?,
-            attributes: ef.le_u64(48)?,
-            name: bytes::utf16le(ef.slice(56, 72)?),
-        });
+    // Every field read below lies in the first 128 bytes of a slot of `size` >= 128 bytes.
+    if let Some(e) = arr.chunks_exact(size).next() {
+        let ef = Fields::new(e, "GPT partition entry", offset);
+        ef.slice(0, ENTRY_MIN_SIZE as usize)?;
     }
-    Ok(out)
+    Ok(arr
+        .chunks_exact(size)
+        .enumerate()
+        .filter_map(move |(i, e)| {
+            let at = offset.saturating_add((i * size) as u64);
+            let ef = Fields::new(e, "GPT partition entry", at);
+            let type_guid = Guid(ef.array(0).ok()?);
+            if type_guid.is_zero() {
+                return None;
+            }
+            Some(GptEntry {
+                index: u32::try_from(first + i + 1).unwrap_or(u32::MAX),
+                type_guid,
+                unique_guid: Guid(ef.array(16).ok()?),
+                first_lba: ef.le_u64(32).ok()?,
+                last_lba: ef.le_u64(40).ok()?,
+                attributes: ef.le_u64(48).ok()?,
+                name: bytes::utf16le(ef.slice(56, 72).ok()?),
+            })
+        }))
 }
 
 /// Reads the GPT announced by a protective MBR, trying the other sector size when none is found
@@ -304,94 +393,40 @@ fn check_protective_mbr(mbr: &[MbrEntry; 4], t: &mut PartitionTable) {
     }
 }
 
-fn read_side(disk: &dyn ReadAt, lba: u64, ss: u32) -> Result<(GptHeader, Vec<u8>)> {
-    let h = GptHeader::read(disk, lba, ss)?;
-    let arr = h.read_entry_array(disk, ss)?;
-    Ok((h, arr))
-}
-
-fn read_at_sector_size(disk: &dyn ReadAt, sector_size: u32) -> Result<PartitionTable> {
+/// The partitions of one side's entry array (read by chunks), and the diagnostics about them.
+fn read_side(
+    disk: &dyn ReadAt,
+    lba: u64,
+    sector_size: u32,
+) -> Result<(GptHeader, Vec<Partition>, Vec<Diagnostic>)> {
+    let h = GptHeader::read(disk, lba, sector_size)?;
     let ss = u64::from(sector_size);
-    let sectors = disk.len() / ss;
-    let last_lba = sectors.saturating_sub(1);
-    let mut t = PartitionTable::new(Scheme::Gpt, sector_size);
-    let (header, arr, used_backup, backup_valid) = match read_side(disk, 1, sector_size) {
-        Ok((h, arr)) => {
-            if h.alternate_lba != last_lba {
-                t.diagnostics.push(Diagnostic::at(
-                    "gptBackupNotAtEnd",
-                    h.offset,
-                    format!(
-                        "AlternateLBA is {}, but the last LBA of the disk is {last_lba} \
-                         (disk resized without moving the backup GPT?)",
-                        h.alternate_lba
-                    ),
-                ));
-            }
-            let backup_valid = match read_side(disk, h.alternate_lba, sector_size) {
-                Ok((b, _)) => {
-                    compare_backup(&h, &b, &mut t);
-                    true
-                }
-                Err(e) => {
-                    t.diagnostics.push(Diagnostic::at(
-                        "gptBackupInvalid",
-                        h.alternate_lba.saturating_mul(ss),
-                        format!("backup GPT refused: {e}"),
-                    ));
-                    false
-                }
-            };
-            (h, arr, false, backup_valid)
-        }
-        Err(primary) => match read_side(disk, last_lba, sector_size) {
-            Ok((b, arr)) => {
-                t.diagnostics.push(Diagnostic::at(
-                    "gptPrimaryInvalid",
-                    ss,
-                    format!("primary GPT refused ({primary}); read the backup at LBA {last_lba}"),
-                ));
-                (b, arr, true, true)
-            }
-            Err(backup) => {
-                return Err(VolumeError::GptUnreadable {
-                    primary: Box::new(primary),
-                    backup: Box::new(backup),
-                })
-            }
-        },
-    };
-    check_header(&header, ss, last_lba, used_backup, &mut t);
-    t.disk_guid = Some(header.disk_guid);
-    let array_offset = header.entry_lba.saturating_mul(ss);
-    for e in parse_entries(&arr, header.entry_size, array_offset)? {
+    let mut diags = Capped::default();
+    let mut entries = Vec::new();
+    h.scan_entry_array(disk, sector_size, |e| {
         if e.last_lba < e.first_lba {
-            t.diagnostics.push(Diagnostic::at(
+            diags.push(Diagnostic::at(
                 "gptEntryInvalid",
-                header.entry_lba.saturating_mul(ss),
+                h.entry_lba.saturating_mul(ss),
                 format!(
                     "entry {}: EndingLBA {} is before StartingLBA {}; entry ignored",
                     e.index, e.last_lba, e.first_lba
                 ),
             ));
-            continue;
+            return;
         }
-        if e.first_lba < header.first_usable_lba || e.last_lba > header.last_usable_lba {
-            t.diagnostics.push(Diagnostic::at(
+        if e.first_lba < h.first_usable_lba || e.last_lba > h.last_usable_lba {
+            diags.push(Diagnostic::at(
                 "partitionOutsideUsable",
                 e.first_lba.saturating_mul(ss),
                 format!(
                     "entry {}: LBAs {}..={} are outside the usable range {}..={}",
-                    e.index,
-                    e.first_lba,
-                    e.last_lba,
-                    header.first_usable_lba,
-                    header.last_usable_lba
+                    e.index, e.first_lba, e.last_lba, h.first_usable_lba, h.last_usable_lba
                 ),
             ));
         }
         let sectors = (e.last_lba - e.first_lba).saturating_add(1);
-        t.entries.push(Partition {
+        entries.push(Partition {
             index: e.index,
             kind: PartitionKind::from_gpt(&e.type_guid),
             type_guid: Some(e.type_guid),
@@ -403,7 +438,71 @@ fn read_at_sector_size(disk: &dyn ReadAt, sector_size: u32) -> Result<PartitionT
             attributes: e.attributes,
             active: false,
         });
-    }
+    })?;
+    Ok((h, entries, diags.finish()))
+}
+
+fn read_at_sector_size(disk: &dyn ReadAt, sector_size: u32) -> Result<PartitionTable> {
+    let ss = u64::from(sector_size);
+    let sectors = disk.len() / ss;
+    let last_lba = sectors.saturating_sub(1);
+    let mut t = PartitionTable::new(Scheme::Gpt, sector_size);
+    let (header, entries, entry_diags, used_backup, backup_valid) =
+        match read_side(disk, 1, sector_size) {
+            Ok((h, entries, entry_diags)) => {
+                if h.alternate_lba != last_lba {
+                    t.diagnostics.push(Diagnostic::at(
+                        "gptBackupNotAtEnd",
+                        h.offset,
+                        format!(
+                            "AlternateLBA is {}, but the last LBA of the disk is {last_lba} \
+                             (disk resized without moving the backup GPT?)",
+                            h.alternate_lba
+                        ),
+                    ));
+                }
+                // The backup's array is checked (by chunks), not kept.
+                let backup = GptHeader::read(disk, h.alternate_lba, sector_size)
+                    .and_then(|b| b.scan_entry_array(disk, sector_size, |_| {}).map(|()| b));
+                let backup_valid = match backup {
+                    Ok(b) => {
+                        compare_backup(&h, &b, &mut t);
+                        true
+                    }
+                    Err(e) => {
+                        t.diagnostics.push(Diagnostic::at(
+                            "gptBackupInvalid",
+                            h.alternate_lba.saturating_mul(ss),
+                            format!("backup GPT refused: {e}"),
+                        ));
+                        false
+                    }
+                };
+                (h, entries, entry_diags, false, backup_valid)
+            }
+            Err(primary) => match read_side(disk, last_lba, sector_size) {
+                Ok((b, entries, entry_diags)) => {
+                    t.diagnostics.push(Diagnostic::at(
+                        "gptPrimaryInvalid",
+                        ss,
+                        format!(
+                            "primary GPT refused ({primary}); read the backup at LBA {last_lba}"
+                        ),
+                    ));
+                    (b, entries, entry_diags, true, true)
+                }
+                Err(backup) => {
+                    return Err(VolumeError::GptUnreadable {
+                        primary: Box::new(primary),
+                        backup: Box::new(backup),
+                    })
+                }
+            },
+        };
+    check_header(&header, ss, last_lba, used_backup, &mut t);
+    t.disk_guid = Some(header.disk_guid);
+    t.diagnostics.extend(entry_diags);
+    t.entries = entries;
     t.gpt = Some(GptInfo {
         used_backup,
         backup_valid,

@@ -249,11 +249,53 @@ fn boot_sector_kind(sector: &[u8; 512]) -> Option<&'static str> {
     None
 }
 
+/// Diagnostics of one code kept one by one before a summary takes over (a table of 131,072
+/// overlapping entries is named by a few entries and a count, not 131,072 lines).
+pub const MAX_DIAGNOSTICS_PER_CODE: usize = 16;
+
+/// Diagnostics about entries, at most [`MAX_DIAGNOSTICS_PER_CODE`] per code, then one summary per
+/// code naming how many more there were.
+#[derive(Debug, Default)]
+pub(crate) struct Capped {
+    kept: Vec<Diagnostic>,
+    /// Per code: how many were left out, and the offset of the first left out.
+    more: Vec<(&'static str, u64, Option<u64>)>,
+}
+
+impl Capped {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
+        let code = d.code;
+        let kept = self.kept.iter().filter(|k| k.code == code).count();
+        if kept < MAX_DIAGNOSTICS_PER_CODE {
+            self.kept.push(d);
+        } else if let Some(m) = self.more.iter_mut().find(|m| m.0 == code) {
+            m.1 += 1;
+        } else {
+            self.more.push((code, 1, d.offset));
+        }
+    }
+
+    pub(crate) fn finish(self) -> Vec<Diagnostic> {
+        let mut out = self.kept;
+        for (code, n, offset) in self.more {
+            let message = format!(
+                "and {n} more entries with the same finding (only the first \
+                 {MAX_DIAGNOSTICS_PER_CODE} are listed)"
+            );
+            out.push(match offset {
+                Some(at) => Diagnostic::at(code, at, message),
+                None => Diagnostic::whole(code, message),
+            });
+        }
+        out
+    }
+}
+
 /// Layout checks shared by MBR and GPT: bounds, overlaps, 1 MiB alignment.
 pub(crate) fn check_layout(disk_len: u64, t: &mut PartitionTable) {
     let mut order: Vec<&Partition> = t.entries.iter().collect();
     order.sort_by_key(|p| (p.start_offset, p.index));
-    let mut diags = Vec::new();
+    let mut diags = Capped::default();
     for p in &order {
         if p.start_offset
             .checked_add(p.size)
@@ -302,5 +344,5 @@ pub(crate) fn check_layout(disk_len: u64, t: &mut PartitionTable) {
             furthest = Some(p);
         }
     }
-    t.diagnostics.extend(diags);
+    t.diagnostics.extend(diags.finish());
 }

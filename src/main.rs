@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use vhdlint_container::{hash, ContainerError, ReadStats};
 use vhdlint_filesystems::image::{Image, ImageError};
 
@@ -155,7 +155,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Print a shell completion script to stdout.
+    ///
+    /// bash: `vhdlint completions bash > ~/.local/share/bash-completion/completions/vhdlint`;
+    /// zsh: into a folder of `$fpath` as `_vhdlint`; fish: `~/.config/fish/completions/vhdlint.fish`;
+    /// PowerShell: `vhdlint completions powershell | Out-String | Invoke-Expression`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout: `vhdlint man > vhdlint.1; man -l vhdlint.1`.
+    Man {
+        /// Instead, write every page (vhdlint.1 and one per subcommand, vhdlint-check.1, …)
+        /// into DIR.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
+
+/// Files at least this long get a progress bar while `hash` runs (on a terminal only).
+const PROGRESS_MIN_BYTES: u64 = 1 << 30;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum ProfileArg {
@@ -303,7 +322,33 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             no_logs,
             format,
         } => reg::reg(&target, &key, no_logs, format == OutputFormat::Json),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "vhdlint", &mut out);
+            std::io::stdout().lock().write_all(&out)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Man { out_dir } => man(out_dir.as_deref()),
     }
+}
+
+/// `vhdlint man`: vhdlint.1 on stdout, or with `--out-dir` every page (vhdlint.1,
+/// vhdlint-check.1, …) written there.
+fn man(out_dir: Option<&Path>) -> anyhow::Result<Outcome> {
+    match out_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), dir)
+                .with_context(|| format!("cannot write the manual pages to {}", dir.display()))?;
+        }
+        None => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            std::io::stdout().lock().write_all(&out)?;
+        }
+    }
+    Ok(Outcome::Ok)
 }
 
 /// Opens an image; a corrupt image is `Ok(Err(..))` (a failed image), an OS refusal is `Err`.
@@ -387,7 +432,10 @@ fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Out
                 return Ok(Outcome::ImageFailed);
             }
         };
-        let digest = match hash::hash_virtual(&container) {
+        let bar = progress_bar(vhdlint_container::ReadAt::len(&container));
+        let hashed = hash::hash_virtual_with(&container, &mut |done| bar.set_position(done));
+        bar.finish_and_clear();
+        let digest = match hashed {
             Ok(d) => d,
             Err(e) => {
                 eprintln!("vhdlint: {}: {e}", image.display());
@@ -399,7 +447,11 @@ fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Out
         }
         digest
     } else {
-        hash::hash_file(image).with_context(|| format!("cannot hash {}", image.display()))?
+        let len = std::fs::metadata(image).map_or(0, |m| m.len());
+        let bar = progress_bar(len);
+        let hashed = hash::hash_file_with(image, &mut |done| bar.set_position(done));
+        bar.finish_and_clear();
+        hashed.with_context(|| format!("cannot hash {}", image.display()))?
     };
     let mut out = std::io::stdout().lock();
     write!(
@@ -408,6 +460,25 @@ fn hash_cmd(image: &Path, virtual_disk: bool, stats: bool) -> anyhow::Result<Out
         vhdlint_report::text::hash_line(&digest.to_hex(), &image.display().to_string())
     )?;
     Ok(Outcome::Ok)
+}
+
+/// A progress bar on stderr for a hash of `len` bytes: drawn only when stderr is a terminal and
+/// the hash is long (at least [`PROGRESS_MIN_BYTES`]); otherwise hidden (nothing printed).
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if len < PROGRESS_MIN_BYTES || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "hashing {bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 fn print_stats(s: ReadStats) {

@@ -19,9 +19,11 @@ mod check;
 mod ci;
 mod container;
 mod files;
+mod hashing;
 mod inputs;
 mod ntfs_corpus;
 mod output;
+mod pipeline;
 mod registry;
 
 /// Runs the binary.

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::sync::{Mutex, PoisonError};
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use vhdlint::source::Remote;
 use vhdlint::Source;
 use vhdlint_container::{hash, ContainerError, ReadStats};
@@ -220,7 +220,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Print a shell completion script to stdout.
+    ///
+    /// bash: `vhdlint completions bash > ~/.local/share/bash-completion/completions/vhdlint`;
+    /// zsh: into a folder of `$fpath` as `_vhdlint`; fish: `~/.config/fish/completions/vhdlint.fish`;
+    /// PowerShell: `vhdlint completions powershell | Out-String | Invoke-Expression`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout: `vhdlint man > vhdlint.1; man -l vhdlint.1`.
+    Man {
+        /// Instead, write every page (vhdlint.1 and one per subcommand, vhdlint-check.1, …)
+        /// into DIR.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
+
+/// Files at least this long get a progress bar while `hash` runs (on a terminal only).
+const PROGRESS_MIN_BYTES: u64 = 1 << 30;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum ProfileArg {
@@ -485,7 +504,33 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             no_logs,
             format == OutputFormat::Json,
         ),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "vhdlint", &mut out);
+            std::io::stdout().lock().write_all(&out)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Man { out_dir } => man(out_dir.as_deref()),
     }
+}
+
+/// `vhdlint man`: vhdlint.1 on stdout, or with `--out-dir` every page (vhdlint.1,
+/// vhdlint-check.1, …) written there.
+fn man(out_dir: Option<&Path>) -> anyhow::Result<Outcome> {
+    match out_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), dir)
+                .with_context(|| format!("cannot write the manual pages to {}", dir.display()))?;
+        }
+        None => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            std::io::stdout().lock().write_all(&out)?;
+        }
+    }
+    Ok(Outcome::Ok)
 }
 
 /// Opens an image; a corrupt image is `Ok(Err(..))` (a failed image), an OS refusal or a
@@ -574,7 +619,10 @@ fn hash_cmd(image: &Source, virtual_disk: bool, stats: bool) -> anyhow::Result<O
                 return Ok(Outcome::ImageFailed);
             }
         };
-        let digest = match hash::hash_virtual(&container) {
+        let bar = progress_bar(vhdlint_container::ReadAt::len(&container));
+        let hashed = hash::hash_virtual_with(&container, &mut |done| bar.set_position(done));
+        bar.finish_and_clear();
+        let digest = match hashed {
             Ok(d) => d,
             Err(e) => {
                 eprintln!("vhdlint: {shown}: {e}");
@@ -586,7 +634,11 @@ fn hash_cmd(image: &Source, virtual_disk: bool, stats: bool) -> anyhow::Result<O
         }
         digest
     } else if let Some(path) = image.path() {
-        hash::hash_file(path).with_context(|| format!("cannot hash {shown}"))?
+        let len = std::fs::metadata(path).map_or(0, |m| m.len());
+        let bar = progress_bar(len);
+        let hashed = hash::hash_file_with(path, &mut |done| bar.set_position(done));
+        bar.finish_and_clear();
+        hashed.with_context(|| format!("cannot hash {shown}"))?
     } else {
         // A URL's object, byte for byte (all of it is downloaded: that is what was asked).
         let opened = image.open_bytes()?;
@@ -618,4 +670,23 @@ fn print_wire() {
     for r in OPENED.lock().unwrap_or_else(PoisonError::into_inner).iter() {
         eprintln!("vhdlint: stats: {}: {}", r.shown(), r.wire().line());
     }
+}
+
+/// A progress bar on stderr for a hash of `len` bytes: drawn only when stderr is a terminal and
+/// the hash is long (at least [`PROGRESS_MIN_BYTES`]); otherwise hidden (nothing printed).
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if len < PROGRESS_MIN_BYTES || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "hashing {bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }

@@ -39,7 +39,7 @@ fn check(format: &str, images: &[String]) -> (i32, Vec<u8>) {
 }
 
 /// The findings per image as `check --format json` reports them: (rule, severity).
-fn json_findings(images: &[String]) -> BTreeMap<String, Vec<(String, String)>> {
+pub(crate) fn json_findings(images: &[String]) -> BTreeMap<String, Vec<(String, String)>> {
     let (_, stdout) = check("json", images);
     let docs: Vec<Value> = serde_json::from_slice(&stdout).unwrap();
     docs.iter()
@@ -61,7 +61,7 @@ fn json_findings(images: &[String]) -> BTreeMap<String, Vec<(String, String)>> {
 }
 
 /// A tool installed by `.ci/run`, or `None` when absent and `VHDLINT_SKIP_TOOLS=1`.
-fn ci_tool(rel: &str, what: &str) -> Option<PathBuf> {
+pub(crate) fn ci_tool(rel: &str, what: &str) -> Option<PathBuf> {
     let path = target_dir().join("ci-tools").join(rel);
     if path.exists() {
         return Some(path);
@@ -148,17 +148,23 @@ fn sarif_for_the_fixture_matrix_is_what_code_scanning_reads_and_validates() {
     let (_, again) = check("sarif", &images);
     assert_eq!(stdout, again, "SARIF is deterministic");
 
+    let dir = scratch_dir("ci-sarif");
+    let file = dir.join("check.sarif");
+    std::fs::write(&file, &stdout).unwrap();
+    validate_sarif(&file);
+}
+
+/// Runs the official validator on `file` and fails on any error it reports (nothing when the
+/// tool is absent and `VHDLINT_SKIP_TOOLS=1`).
+pub(crate) fn validate_sarif(file: &Path) {
     let Some(multitool) = ci_tool("npm/node_modules/.bin/sarif-multitool", "sarif-multitool")
     else {
         return;
     };
-    let dir = scratch_dir("ci-sarif");
-    let file = dir.join("check.sarif");
-    std::fs::write(&file, &stdout).unwrap();
-    let report = dir.join("validation.sarif");
+    let report = file.with_extension("validation.sarif");
     let out = Command::new(&multitool)
         .arg("validate")
-        .arg(&file)
+        .arg(file)
         .arg("--output")
         .arg(&report)
         .output()
@@ -178,22 +184,16 @@ fn sarif_for_the_fixture_matrix_is_what_code_scanning_reads_and_validates() {
         .unwrap_or_default();
     assert!(
         errors.is_empty(),
-        "SARIF validation errors: {errors:#?}\n{log}"
+        "{}: SARIF validation errors: {errors:#?}\n{log}",
+        file.display()
     );
 }
 
-#[test]
-fn junit_has_a_suite_per_image_and_a_failure_per_failing_rule() {
-    let images = images();
-    let expected = json_findings(&images);
-    let (code, stdout) = check("junit", &images);
-    assert_eq!(code, 1);
-    let Some(python) = ci_tool("venv/bin/python", "the junitparser venv") else {
-        return;
-    };
-    let dir = scratch_dir("ci-junit");
-    let file = dir.join("check.xml");
-    std::fs::write(&file, &stdout).unwrap();
+/// A JUnit file as junitparser reads it: per suite name, `tests`, `failures`, the failed rule
+/// ids (sorted) and the count of skipped cases. `None` when the tool is absent and
+/// `VHDLINT_SKIP_TOOLS=1`.
+pub(crate) fn junit_parse(file: &Path) -> Option<BTreeMap<String, Value>> {
+    let python = ci_tool("venv/bin/python", "the junitparser venv")?;
     let script = r#"
 import json, sys
 from junitparser import JUnitXml, Failure, Skipped
@@ -208,7 +208,7 @@ print(json.dumps(out))
     let out = Command::new(&python)
         .arg("-c")
         .arg(script)
-        .arg(&file)
+        .arg(file)
         .output()
         .unwrap();
     assert!(
@@ -216,7 +216,21 @@ print(json.dumps(out))
         "junitparser: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let parsed: BTreeMap<String, Value> = serde_json::from_slice(&out.stdout).unwrap();
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn junit_has_a_suite_per_image_and_a_failure_per_failing_rule() {
+    let images = images();
+    let expected = json_findings(&images);
+    let (code, stdout) = check("junit", &images);
+    assert_eq!(code, 1);
+    let dir = scratch_dir("ci-junit");
+    let file = dir.join("check.xml");
+    std::fs::write(&file, &stdout).unwrap();
+    let Some(parsed) = junit_parse(&file) else {
+        return;
+    };
     assert_eq!(parsed.len(), expected.len(), "one suite per image");
     for (image, findings) in &expected {
         let suite = &parsed[image];

@@ -16,14 +16,23 @@ pub const HASH_WINDOW: usize = 64 << 20;
 /// whole-file mapping counted the whole file in RSS). Falls back to streamed positional reads
 /// where the file cannot be mapped.
 pub fn hash_file(path: &Path) -> io::Result<blake3::Hash> {
+    hash_file_with(path, &mut |_| {})
+}
+
+/// [`hash_file`], calling `progress` with the bytes hashed so far after each window (a
+/// progress bar).
+pub fn hash_file_with(path: &Path, progress: &mut dyn FnMut(u64)) -> io::Result<blake3::Hash> {
     let source = crate::read::FileSource::open(path)?;
     let file = std::fs::File::open(path)?;
     let mut hasher = blake3::Hasher::new();
+    let mut done = 0u64;
     match crate::read::for_each_mapped_window(&file, source.len(), HASH_WINDOW, |window| {
         hasher.update_rayon(window);
+        done += window.len() as u64;
+        progress(done);
     }) {
         Ok(()) => Ok(hasher.finalize()),
-        Err(_) => hash_virtual(&source).map_err(io::Error::from),
+        Err(_) => hash_virtual_with(&source, progress).map_err(io::Error::from),
     }
 }
 
@@ -33,7 +42,18 @@ pub fn hash_file(path: &Path) -> io::Result<blake3::Hash> {
 /// Bytes the disk can lend in place ([`ReadAt::borrow_at`]: a memory-mapped file's fully present
 /// blocks) are hashed without a copy; the rest is read a chunk at a time, reading the next chunk
 /// while the current one is hashed.
+///
+/// Memory stays bounded whatever the disk's size: two [`HASH_CHUNK`] buffers, and for a mapped
+/// file at most [`crate::read::MAPPED_RELEASE_BYTES`] of touched pages (older ones are released).
 pub fn hash_virtual(disk: &dyn ReadAt) -> Result<blake3::Hash, ReadError> {
+    hash_virtual_with(disk, &mut |_| {})
+}
+
+/// [`hash_virtual`], calling `progress` with the bytes hashed so far after each chunk.
+pub fn hash_virtual_with(
+    disk: &dyn ReadAt,
+    progress: &mut dyn FnMut(u64),
+) -> Result<blake3::Hash, ReadError> {
     let len = disk.len();
     let mut hasher = blake3::Hasher::new();
     let mut offset = 0u64;
@@ -45,6 +65,7 @@ pub fn hash_virtual(disk: &dyn ReadAt) -> Result<blake3::Hash, ReadError> {
         if let Some(lent) = disk.borrow_at(offset, want) {
             hasher.update_rayon(lent);
             offset += lent.len() as u64;
+            progress(offset);
             continue;
         }
         current.resize(want, 0);
@@ -61,10 +82,12 @@ pub fn hash_virtual(disk: &dyn ReadAt) -> Result<blake3::Hash, ReadError> {
                 || disk.read_at(offset, &mut next),
             );
             read?;
+            progress(offset);
             offset += n as u64;
             std::mem::swap(&mut current, &mut next);
         }
         hasher.update_rayon(&current);
+        progress(offset);
     }
     Ok(hasher.finalize())
 }

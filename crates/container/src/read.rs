@@ -181,8 +181,72 @@ impl ReadAt for Vec<u8> {
 pub struct FileSource {
     file: File,
     len: u64,
-    map: Option<memmap2::Mmap>,
+    map: Option<Mapped>,
 }
+
+/// Bytes lent from a whole-file mapping after which the pages touched so far are dropped from
+/// the process ([`Mapped::lend`]): RSS stays near this size plus one lent range, whatever the
+/// file's size (a 4 GiB image hashed through one mapping otherwise counted 4 GiB in RSS).
+pub const MAPPED_RELEASE_BYTES: u64 = 64 << 20;
+
+/// A read-only whole-file mapping and the span of it lent since its pages were last released.
+#[derive(Debug)]
+struct Mapped {
+    map: memmap2::Mmap,
+    /// `[start, end)` of the bytes lent since the last release (`None`: nothing lent).
+    lent: std::sync::Mutex<Option<(u64, u64)>>,
+}
+
+impl Mapped {
+    fn new(map: memmap2::Mmap) -> Self {
+        Mapped {
+            map,
+            lent: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Lends up to `max_len` bytes at `offset`, first releasing the pages of what was lent
+    /// before once that span reached [`MAPPED_RELEASE_BYTES`].
+    fn lend(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
+        let lent = self.map.borrow_at(offset, max_len)?;
+        if let Ok(mut span) = self.lent.lock() {
+            let end = offset + lent.len() as u64;
+            let (start, stop) = match *span {
+                Some((s, e)) => (s.min(offset), e.max(end)),
+                None => (offset, end),
+            };
+            if stop - start > MAPPED_RELEASE_BYTES {
+                if let Some((s, e)) = *span {
+                    release_pages(&self.map, s, e);
+                }
+                *span = Some((offset, end));
+            } else {
+                *span = Some((start, stop));
+            }
+        }
+        Some(lent)
+    }
+}
+
+/// Drops the pages of `map[start..end]` from the process (`MADV_DONTNEED`); the page cache
+/// keeps them, and a later access reads them back from the file. Failure only costs memory.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn release_pages(map: &memmap2::Mmap, start: u64, end: u64) {
+    let page = 4096u64;
+    let start = start / page * page;
+    let (Ok(start), Ok(len)) = (usize::try_from(start), usize::try_from(end - start)) else {
+        return;
+    };
+    // SAFETY: the mapping is read-only and private and was never written, so after
+    // MADV_DONTNEED every page reads back from the file exactly as before: a slice still lent
+    // from this range stays valid and unchanged (its pages fault back in from the page cache).
+    let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, len) };
+}
+
+/// Elsewhere the pages stay mapped until the mapping is dropped.
+#[cfg(not(unix))]
+fn release_pages(_map: &memmap2::Mmap, _start: u64, _end: u64) {}
 
 impl FileSource {
     /// Opens `path` read-only. Nothing is ever written to it or beside it. A pipe, socket,
@@ -204,7 +268,7 @@ impl FileSource {
     pub fn open_mapped(path: &Path) -> io::Result<Self> {
         let mut source = FileSource::open(path)?;
         if source.len > 0 {
-            source.map = map_read_only(&source.file).ok();
+            source.map = map_read_only(&source.file).ok().map(Mapped::new);
         }
         Ok(source)
     }
@@ -263,7 +327,7 @@ impl ReadAt for FileSource {
         read_exact_at(&self.file, offset, buf).map_err(|e| ReadError::io(offset, buf.len(), &e))
     }
     fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
-        self.map.as_deref()?.borrow_at(offset, max_len)
+        self.map.as_ref()?.lend(offset, max_len)
     }
 }
 

@@ -52,3 +52,31 @@ fn corpus_images_hash_alike_mapped_or_not() {
         same_both_ways(&path);
     }
 }
+
+/// Past [`vhdlint_container::read::MAPPED_RELEASE_BYTES`] the touched pages of the mapping are
+/// released while hashing; the bytes lent before (and read again) are unchanged.
+#[test]
+fn pages_released_while_hashing_keep_the_bytes() {
+    use std::io::{Seek, SeekFrom, Write};
+    use vhdlint_container::read::MAPPED_RELEASE_BYTES;
+    let dir = vhdlint_testkit::scratch_dir("mapped-release");
+    let path = dir.join("disk.raw");
+    let len = 3 * MAPPED_RELEASE_BYTES + 12345;
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.set_len(len).unwrap();
+    // Marks every 8 MiB (sparse between), so a wrongly released page would change the hash.
+    let mut at = 0;
+    while at < len - 8 {
+        f.seek(SeekFrom::Start(at)).unwrap();
+        f.write_all(&at.to_le_bytes()).unwrap();
+        at += 8 << 20;
+    }
+    drop(f);
+    same_both_ways(&path);
+    let mapped = open_with(&path, OpenOptions { map_files: true }).unwrap();
+    let first = mapped.borrow_at(0, 4096).unwrap().to_vec();
+    let _ = hash_virtual(&mapped).unwrap();
+    assert_eq!(mapped.borrow_at(0, 4096).unwrap(), &first[..]);
+    assert_eq!(&first[..8], &0u64.to_le_bytes());
+    std::fs::remove_dir_all(&dir).ok();
+}

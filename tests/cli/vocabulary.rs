@@ -30,11 +30,12 @@ fn stats_go_to_stderr_with_one_wording() {
 #[test]
 fn missing_hive_file_and_partition_exit_2_naming_the_image_in_windows_style() {
     let img = gold();
-    let out = vhdlint(&["reg", &img, r"HKLM\SAM"]);
+    // Gold has SYSTEM, SOFTWARE, SECURITY and SAM but no DEFAULT hive.
+    let out = vhdlint(&["reg", &img, r"HKU\.DEFAULT"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains(&img) && err.contains(r"\Windows\System32\config\SAM not found"),
+        err.contains(&img) && err.contains(r"\Windows\System32\config\DEFAULT not found"),
         "{err}"
     );
     assert!(!err.contains("Windows/") && !err.contains(r"\\"), "{err}");

@@ -1098,6 +1098,82 @@ pub fn standard_image_path(image: &str) -> bool {
     .any(|s| p.starts_with(s))
 }
 
+/// What an autostart command line shows in the audit: the command as it is, unless its
+/// arguments may hold a credential (a password, secret or token switch or assignment, a
+/// `user:password@` URL): then the program and the arguments' length only. Audit output never
+/// prints a secret, and a command line is where build scripts put them.
+pub fn shown_command(command: &str) -> String {
+    let lower = command.to_ascii_lowercase();
+    const SWITCHES: &[&str] = &[
+        "-p",
+        "/p",
+        "-pw",
+        "-pwd",
+        "/pwd",
+        "-pass",
+        "/pass",
+        "-password",
+        "/password",
+        "--password",
+        "-secret",
+        "--secret",
+        "-token",
+        "--token",
+        "-key",
+        "--key",
+        "-credential",
+        "-asplaintext",
+        "-securestring",
+        "-sas",
+        "-accountkey",
+    ];
+    const MARKERS: &[&str] = &[
+        "password",
+        "passwd",
+        "pwd=",
+        "secret",
+        "token",
+        "sig=",
+        "accountkey",
+        "apikey",
+        "api_key",
+        "/user:",
+        "-u ",
+        "convertto-securestring",
+    ];
+    let switch = lower
+        .split_whitespace()
+        .any(|t| SWITCHES.contains(&t.split([':', '=']).next().unwrap_or(t)));
+    let marker = MARKERS.iter().any(|m| lower.contains(m));
+    let url_credential = lower.split("://").skip(1).any(|rest| {
+        rest.split(['/', ' '])
+            .next()
+            .is_some_and(|auth| auth.contains(':') && auth.contains('@'))
+    });
+    if !(switch || marker || url_credential) {
+        return command.to_owned();
+    }
+    // The program: a quoted first token, or the first whitespace-separated one.
+    let trimmed = command.trim_start();
+    let program_len = if let Some(rest) = trimmed.strip_prefix('"') {
+        rest.find('"').map_or(trimmed.len(), |i| i + 2)
+    } else {
+        trimmed.find(char::is_whitespace).unwrap_or(trimmed.len())
+    };
+    let (program, args) = trimmed.split_at(program_len.min(trimmed.len()));
+    // The program itself can carry the credential (a URL): then nothing of it is shown.
+    let program_secret = program.contains('@') || program.to_ascii_lowercase().contains("sig=");
+    let program = if program_secret {
+        "<program redacted>"
+    } else {
+        program
+    };
+    format!(
+        "{program} <arguments redacted: {} bytes, may hold a credential>",
+        args.trim().len()
+    )
+}
+
 fn push_autorun(
     a: &mut AuditFacts,
     category: &str,
@@ -1141,6 +1217,7 @@ fn run_key(
             }
         };
         let risky = risky_command(&command);
+        let command = shown_command(&command);
         let ev = Evidence::registry(reg.name, key_path, v.name(), Some(command.clone()));
         push_autorun(a, category, v.name(), command, risky, ev);
     }
@@ -1341,7 +1418,7 @@ fn tasks(fs: &dyn FileSystem, index: Option<u32>, a: &mut AuditFacts, problems: 
                             if task.enabled { "" } else { " (task disabled)" }
                         ),
                     );
-                    push_autorun(a, "scheduledTask", &name, full, risky, ev);
+                    push_autorun(a, "scheduledTask", &name, shown_command(&full), risky, ev);
                 }
             }
         }
@@ -1350,5 +1427,52 @@ fn tasks(fs: &dyn FileSystem, index: Option<u32>, a: &mut AuditFacts, problems: 
         a.caps_hit.push(format!(
             r"\Windows\System32\Tasks: walk capped (depth {MAX_TASK_DEPTH}, {MAX_TASK_FILES} files, {MAX_TASK_BYTES_TOTAL} bytes)"
         ));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod command_tests {
+    use super::shown_command;
+
+    #[test]
+    fn a_command_line_that_may_hold_a_credential_shows_its_program_and_length_only() {
+        for (line, secret) in [
+            (r"C:\build\deploy.exe -Password Hunter2!", "Hunter2!"),
+            (
+                r#""C:\Program Files\x\agent.exe" /p:S3cret --quiet"#,
+                "S3cret",
+            ),
+            ("net use Z: \\\\srv\\share /user:admin Pa55word", "Pa55word"),
+            ("curl https://builder:GitTok3n@dev.azure.com/x", "GitTok3n"),
+            (
+                "azcopy copy a https://acct.blob.core.windows.net/c?sv=1&sig=SIGVALUE",
+                "SIGVALUE",
+            ),
+            (
+                "powershell -c \"ConvertTo-SecureString 'PlantedPw' -AsPlainText\"",
+                "PlantedPw",
+            ),
+        ] {
+            let shown = shown_command(line);
+            assert!(!shown.contains(secret), "{line} -> {shown}");
+            assert!(shown.contains("arguments redacted"), "{shown}");
+        }
+        let shown = shown_command(r#""C:\Program Files\x\agent.exe" /p:S3cret"#);
+        assert!(
+            shown.starts_with(r#""C:\Program Files\x\agent.exe" "#),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn an_ordinary_command_line_is_shown_as_it_is() {
+        for line in [
+            r"%SystemRoot%\System32\SecurityHealthSystray.exe",
+            r#""C:\Program Files\Contoso\updater.exe" /silent /check"#,
+            r"C:\Windows\System32\defrag.exe -c -h -o -$",
+        ] {
+            assert_eq!(shown_command(line), line);
+        }
     }
 }

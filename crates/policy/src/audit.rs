@@ -46,24 +46,7 @@ pub fn audit(facts: &ImageFacts, options: &AuditOptions) -> Evaluation {
             continue;
         }
         for hit in rule.hits(facts, &options.policy) {
-            findings.push(Finding {
-                id: rule.id,
-                rule: rule.id.as_str(),
-                name: rule.name,
-                severity: severity.level(),
-                error_code: None,
-                message: hit.message,
-                evidence: {
-                    let mut evidence = hit.evidence;
-                    crate::rules::dedup(&mut evidence);
-                    evidence
-                },
-                remediation: hit.remediation.map_or(
-                    std::borrow::Cow::Borrowed(rule.remediation),
-                    std::borrow::Cow::Owned,
-                ),
-                security_severity: Some(severity),
-            });
+            findings.push(rule.finding(hit, severity.level(), None, Some(severity)));
         }
     }
     // Sorted most severe first by the document; keep rule order here.

@@ -399,25 +399,35 @@ impl Rule {
         };
         self.hits(facts, options)
             .into_iter()
-            .map(|hit| Finding {
-                id: self.id,
-                rule: self.id.as_str(),
-                name: self.name,
-                severity,
-                error_code,
-                message: hit.message,
-                evidence: {
-                    let mut evidence = hit.evidence;
-                    crate::rules::dedup(&mut evidence);
-                    evidence
-                },
-                remediation: hit.remediation.map_or(
-                    std::borrow::Cow::Borrowed(self.remediation),
-                    std::borrow::Cow::Owned,
-                ),
-                security_severity: None,
-            })
+            .map(|hit| self.finding(hit, severity, error_code, None))
             .collect()
+    }
+
+    /// The finding of one `hit` at `severity`: its evidence without repeats, the hit's own
+    /// remediation where it has one, else the rule's.
+    pub(crate) fn finding(
+        &self,
+        hit: Hit,
+        severity: Severity,
+        error_code: Option<GraphErrorCode>,
+        security_severity: Option<AuditSeverity>,
+    ) -> Finding {
+        let mut evidence = hit.evidence;
+        crate::rules::dedup(&mut evidence);
+        Finding {
+            id: self.id,
+            rule: self.id.as_str(),
+            name: self.name,
+            severity,
+            error_code,
+            message: hit.message,
+            evidence,
+            remediation: hit.remediation.map_or(
+                std::borrow::Cow::Borrowed(self.remediation),
+                std::borrow::Cow::Owned,
+            ),
+            security_severity,
+        }
     }
 }
 

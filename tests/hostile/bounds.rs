@@ -71,6 +71,7 @@ fn huge_vhdx(block: u32) -> Vec<u8> {
 
 #[test]
 fn vhdx_64_tib_with_a_512_mib_bat_region_past_the_end_of_the_file() {
+    let _whole = crate::serial();
     let _g = serial();
     let dir = vhdlint_testkit::scratch_dir("hostile-bounds-vhdx-truncated");
     let path = dir.join("huge.vhdx");
@@ -86,6 +87,7 @@ fn vhdx_64_tib_with_a_512_mib_bat_region_past_the_end_of_the_file() {
 
 #[test]
 fn vhdx_64_tib_whose_bat_does_not_fit_its_512_mib_region() {
+    let _whole = crate::serial();
     let _g = serial();
     let dir = vhdlint_testkit::scratch_dir("hostile-bounds-vhdx-region");
     let path = dir.join("huge.vhdx");
@@ -99,6 +101,7 @@ fn vhdx_64_tib_whose_bat_does_not_fit_its_512_mib_region() {
 
 #[test]
 fn vhdx_64_tib_with_a_whole_512_mib_bat_in_a_sparse_file() {
+    let _whole = crate::serial();
     // The BAT really is there (a sparse file): opening and checking read it lazily, bounded by
     // the BAT page cache, never the whole BAT.
     let _g = serial();
@@ -199,6 +202,7 @@ fn crc32_of_zeros(n: u64) -> u32 {
 
 #[test]
 fn crc_of_zeros_matches_the_bitwise_crc() {
+    let _whole = crate::serial();
     for n in [0u64, 1, 7, 128, 1000, 4096] {
         assert_eq!(crc32_of_zeros(n), crc32(&vec![0u8; n as usize]), "{n}");
     }
@@ -226,6 +230,7 @@ fn gpt_header(lba: u64, other: u64, entries_lba: u64, entries: u32, entries_crc:
 
 #[test]
 fn gpt_claiming_2_pow_31_entries_with_valid_crcs() {
+    let _whole = crate::serial();
     let _g = serial();
     let entries = 1u32 << 31;
     let array = u64::from(entries) * 128; // 256 GiB of entries
@@ -324,6 +329,7 @@ fn value_cells(h: &[u8]) -> Vec<u64> {
 
 #[test]
 fn hive_cells_and_bins_claiming_gigabytes() {
+    let _whole = crate::serial();
     let _g = serial();
     let base = fixture_hive();
     let root = root_cell(&base);
@@ -368,6 +374,7 @@ fn hive_cells_and_bins_claiming_gigabytes() {
 
 #[test]
 fn cyclic_subkey_lists_end_with_a_loop_error() {
+    let _whole = crate::serial();
     let _g = serial();
     let base = fixture_hive();
     let root = root_cell(&base);
@@ -442,6 +449,7 @@ fn cyclic_subkey_lists_end_with_a_loop_error() {
 
 #[test]
 fn cyclic_vhdx_parent_chain() {
+    let _whole = crate::serial();
     let _g = serial();
     let dir = vhdlint_testkit::scratch_dir("hostile-bounds-vhdx-cycle");
     let (ga, gb) = (
@@ -479,6 +487,7 @@ fn cyclic_vhdx_parent_chain() {
 
 #[test]
 fn cyclic_and_too_deep_vhd_parent_chains() {
+    let _whole = crate::serial();
     let _g = serial();
     let dir = vhdlint_testkit::scratch_dir("hostile-bounds-vhd-chain");
     let size = 1 << 20;
@@ -545,6 +554,7 @@ fn cyclic_and_too_deep_vhd_parent_chains() {
 /// ntfs-3g.img; reproducer in fuzz/regressions/filesystems/).
 #[test]
 fn ntfs_index_root_claiming_4_gib_index_records_stays_bounded() {
+    let _whole = crate::serial();
     let _g = serial();
     let path = vhdlint_testkit::workspace_root()
         .join("fuzz/regressions/filesystems/ntfs-index-root-record-size-4gib.img.xz");

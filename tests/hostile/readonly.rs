@@ -106,6 +106,7 @@ fn image_commands(name: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn dirty_log_vhdx_is_never_written() {
+    let _whole = crate::serial();
     let Some(src) = vhdlint_testkit::corpus_file("vhdx/qemu/iotest-dirtylog-10G-4M.vhdx.bz2")
     else {
         return;
@@ -117,6 +118,7 @@ fn dirty_log_vhdx_is_never_written() {
 
 #[test]
 fn dirty_hive_file_with_logs_is_never_written() {
+    let _whole = crate::serial();
     let corpus = "hives/yarp/NewDirtyHive1/";
     let Some(hive) = vhdlint_testkit::corpus_file(&format!("{corpus}NewDirtyHive.xz")) else {
         return;
@@ -148,6 +150,7 @@ fn dirty_hive_file_with_logs_is_never_written() {
 
 #[test]
 fn dirty_hive_image_is_never_written() {
+    let _whole = crate::serial();
     let _g = serial();
     let src = vhdlint_testkit::testdata_file("images/dirty-hive.vhdx.xz");
     let dir = stage(

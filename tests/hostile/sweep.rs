@@ -547,6 +547,7 @@ fn assert_clean(t: &Tally) {
 
 #[test]
 fn sweep_gold_vhdx() {
+    let _whole = crate::serial();
     let _g = serial();
     let base = load("images/gold.vhdx.xz");
     let regions = vhdx_regions(&base);
@@ -567,6 +568,7 @@ fn sweep_gold_vhdx() {
 
 #[test]
 fn sweep_gold_fixed_vhd() {
+    let _whole = crate::serial();
     let _g = serial();
     let base = load("images/gold-fixed.vhd.xz");
     let mut regions = vhd_regions(&base);
@@ -577,6 +579,7 @@ fn sweep_gold_fixed_vhd() {
 
 #[test]
 fn sweep_gold_raw() {
+    let _whole = crate::serial();
     let _g = serial();
     let base = load("images/gold.raw.xz");
     let regions = disk_regions(&base, 0);
@@ -586,6 +589,7 @@ fn sweep_gold_raw() {
 
 #[test]
 fn sweep_dynamic_vhd() {
+    let _whole = crate::serial();
     let _g = serial();
     let base = load("container/pattern-dynamic.vhd.xz");
     let regions = vhd_regions(&base);
@@ -595,6 +599,7 @@ fn sweep_dynamic_vhd() {
 
 #[test]
 fn sweep_ntfs_volume() {
+    let _whole = crate::serial();
     let _g = serial();
     let base = load("filesystems/ntfs-3g.img.xz");
     let regions = volume_regions(&base, 0, base.len(), "volume");
@@ -604,6 +609,7 @@ fn sweep_ntfs_volume() {
 
 #[test]
 fn sweep_esp() {
+    let _whole = crate::serial();
     let _g = serial();
     let base = load("filesystems/esp-fat32.img.xz");
     let regions = volume_regions(&base, 0, base.len(), "ESP");
@@ -613,6 +619,7 @@ fn sweep_esp() {
 
 #[test]
 fn sweep_hive() {
+    let _whole = crate::serial();
     let _g = serial();
     let base = load("hives/fixture.hive.xz");
     let regions = hive_regions(&base, 0, "fixture.hive");
@@ -622,6 +629,7 @@ fn sweep_hive() {
 
 #[test]
 fn sweep_bcd() {
+    let _whole = crate::serial();
     let _g = serial();
     let base = load("hives/bcd-fixture.hive.xz");
     let regions = hive_regions(&base, 0, "bcd-fixture.hive");
@@ -631,6 +639,7 @@ fn sweep_bcd() {
 
 #[test]
 fn sweep_dirty_log_vhdx() {
+    let _whole = crate::serial();
     let Some(path) = vhdlint_testkit::corpus_file("vhdx/qemu/iotest-dirtylog-10G-4M.vhdx.bz2")
     else {
         return;
@@ -662,6 +671,7 @@ type Locate = fn(&[u8]) -> Vec<Region>;
 
 #[test]
 fn sweep_sample_through_the_binary() {
+    let _whole = crate::serial();
     let _g = serial();
     let dir = vhdlint_testkit::scratch_dir("hostile-sweep-cli");
     let kinds: [(&str, Locate, u64); 4] = [
@@ -773,6 +783,7 @@ fn compact_vhd(raw: &Arc<Vec<u8>>) -> Vec<u8> {
 
 #[test]
 fn compact_seed_gives_the_fixtures_facts() {
+    let _whole = crate::serial();
     let _g = serial();
     let raw = load("images/gold.raw.xz");
     let seed = compact_vhd(&raw);

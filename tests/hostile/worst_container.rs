@@ -131,6 +131,7 @@ pub(crate) fn vhdx_log_restarts() -> Vec<u8> {
 
 #[test]
 fn a_256_mib_vhdx_log_replays_by_ranges_in_bounded_memory() {
+    let _whole = crate::serial();
     let _g = serial();
     let file = Arc::new(Counted::new(vhdx_big_log()));
     let len = file.len();
@@ -168,6 +169,7 @@ fn a_256_mib_vhdx_log_replays_by_ranges_in_bounded_memory() {
 
 #[test]
 fn a_log_search_restarting_at_every_sector_stops_at_its_budget() {
+    let _whole = crate::serial();
     let _g = serial();
     let file = Arc::new(Counted::new(vhdx_log_restarts()));
     let src = Arc::clone(&file);
@@ -251,6 +253,7 @@ pub(crate) fn gpt_overlapping_on(n: u32, ntfs: &[u8]) -> Vec<u8> {
 
 #[test]
 fn a_gpt_of_1024_overlapping_entries_mounts_one_volume() {
+    let _whole = crate::serial();
     let _g = serial();
     let file = Arc::new(Counted::new(gpt_overlapping(1024)));
     let len = file.len();
@@ -305,6 +308,7 @@ fn a_gpt_of_1024_overlapping_entries_mounts_one_volume() {
 
 #[test]
 fn a_gpt_of_131072_used_entries_is_refused_naming_the_budget() {
+    let _whole = crate::serial();
     let _g = serial();
     let file = Arc::new(Counted::new(gpt_overlapping(131_072)));
     let src = Arc::clone(&file);
@@ -321,6 +325,7 @@ fn a_gpt_of_131072_used_entries_is_refused_naming_the_budget() {
 /// Writes the images to `$VHDLINT_WORST_DIR` when set (for the release-binary figures).
 #[test]
 fn worst_container_files() {
+    let _whole = crate::serial();
     let Some(dir) = std::env::var_os("VHDLINT_WORST_DIR") else {
         return;
     };
@@ -337,6 +342,7 @@ fn worst_container_files() {
 /// range. Without it, checks that each fits its target's input size.
 #[test]
 fn write_worst_container_seeds() {
+    let _whole = crate::serial();
     let small_log = |restart: bool| {
         vhdx_with_log(MIB, |block0, log_at| {
             let file_len = log_at + MIB;

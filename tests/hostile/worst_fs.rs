@@ -410,6 +410,7 @@ pub(crate) fn named_streams() -> Vec<u8> {
 
 #[test]
 fn a_file_with_65535_named_streams_is_listed_in_linear_time() {
+    let _whole = crate::serial();
     let vol = Arc::new(Counted::new(named_streams()));
     let fs = NtfsFileSystem::mount(vol.clone()).unwrap();
     let n = case("65,535 named streams (stat)", || {
@@ -483,6 +484,7 @@ pub(crate) fn mft_aliased_extents() -> Vec<u8> {
 
 #[test]
 fn mft_extents_aliasing_one_cluster_are_refused_at_mount() {
+    let _whole = crate::serial();
     let vol = Arc::new(Counted::new(mft_aliased_extents()));
     let r = case("$MFT: 4,096 extents on one cluster", || {
         NtfsFileSystem::mount(vol.clone()).map(|fs| fs.mft_records())
@@ -580,6 +582,7 @@ fn parent_entries(_named: &[(u64, &str)], blocks: &[Block], size: usize) -> Vec<
 
 #[test]
 fn records_aliased_by_the_mft_run_list_are_refused_at_mount() {
+    let _whole = crate::serial();
     let vol = Arc::new(Counted::new(aliased_big_records()));
     let r = case("8,192 aliased 64 KiB-runlist records", || {
         NtfsFileSystem::mount(vol.clone()).map(|fs| fs.mft_records())
@@ -607,6 +610,7 @@ pub(crate) fn shared_runlist(entries: u64) -> Vec<u8> {
 
 #[test]
 fn a_listing_of_199999_entries_naming_one_record_is_refused_past_the_hard_link_limit() {
+    let _whole = crate::serial();
     let vol = Arc::new(Counted::new(shared_runlist(199_999)));
     let fs = NtfsFileSystem::mount(vol.clone()).unwrap();
     let r = case("ls of 199,999 entries on one 32,000-run list", || {
@@ -621,6 +625,7 @@ fn a_listing_of_199999_entries_naming_one_record_is_refused_past_the_hard_link_l
 
 #[test]
 fn a_listing_of_1024_hard_links_shares_one_run_list() {
+    let _whole = crate::serial();
     let vol = Arc::new(Counted::new(shared_runlist(1024)));
     let fs = NtfsFileSystem::mount(vol.clone()).unwrap();
     let r = case("ls of 1,024 hard links to a 32,000-run list", || {
@@ -668,6 +673,7 @@ pub(crate) fn lznt1_bomb() -> Vec<u8> {
 
 #[test]
 fn an_lznt1_file_of_4_gib_from_one_cluster_is_refused() {
+    let _whole = crate::serial();
     let vol = Arc::new(Counted::new(lznt1_bomb()));
     let fs = NtfsFileSystem::mount(vol.clone()).unwrap();
     let r = case("LZNT1 4 GiB from one 64 KiB cluster", || {
@@ -744,6 +750,7 @@ pub(crate) fn fat_self_loop() -> Vec<u8> {
 
 #[test]
 fn a_fat_directory_chained_to_itself_with_deleted_entries_is_refused() {
+    let _whole = crate::serial();
     let vol = Arc::new(Counted::new(fat_self_loop()));
     let fs = FatFileSystem::mount(vol.clone()).unwrap();
     let r = case("FAT directory cluster chained to itself", || {
@@ -766,6 +773,7 @@ fn a_fat_directory_chained_to_itself_with_deleted_entries_is_refused() {
 /// (fuzz/run.sh seeds `filesystems` with them); without it, checks that each one fits.
 #[test]
 fn write_worst_fs_seeds() {
+    let _whole = crate::serial();
     let seeds = [
         ("worst-mft-aliased-extents.ntfs", mft_aliased_extents()),
         ("worst-lznt1-bomb.ntfs", lznt1_bomb()),

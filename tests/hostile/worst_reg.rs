@@ -182,6 +182,7 @@ pub(crate) fn deep_shared_list() -> (Vec<u8>, String) {
 
 #[test]
 fn deep_keys_sharing_one_subkey_list_are_refused_after_one_read_of_the_list() {
+    let _whole = crate::serial();
     let (file, path) = deep_shared_list();
     let len = file.len();
     let hive = open(file);
@@ -211,6 +212,7 @@ pub(crate) fn repeated_values() -> Vec<u8> {
 
 #[test]
 fn a_value_list_of_one_million_repeats_is_refused() {
+    let _whole = crate::serial();
     let file = repeated_values();
     let len = file.len();
     let hive = open(file);
@@ -257,6 +259,7 @@ pub(crate) fn shared_segments() -> Vec<u8> {
 
 #[test]
 fn big_data_segments_reused_are_refused() {
+    let _whole = crate::serial();
     let file = shared_segments();
     let len = file.len();
     let hive = open(file);
@@ -320,6 +323,7 @@ pub(crate) fn logs(log: &Arc<Vec<u8>>) -> HiveLogs {
 
 #[test]
 fn a_log_of_one_byte_dirty_pages_costs_overlay_by_log_bytes() {
+    let _whole = crate::serial();
     let (primary, log) = one_byte_pages();
     let log_len = log.len() as u64;
     let log = Arc::new(log);
@@ -350,6 +354,7 @@ fn a_log_of_one_byte_dirty_pages_costs_overlay_by_log_bytes() {
 
 #[test]
 fn the_hives_of_one_check_share_one_overlay_budget() {
+    let _whole = crate::serial();
     let (primary, log) = one_byte_pages();
     let log = Arc::new(log);
     let primary = Arc::new(primary);
@@ -397,6 +402,7 @@ pub(crate) fn join_keys_sharing_values() -> Vec<u8> {
 
 #[test]
 fn join_keys_sharing_one_value_list_are_refused() {
+    let _whole = crate::serial();
     let file = join_keys_sharing_values();
     let len = file.len();
     let hive = open(file);
@@ -460,6 +466,7 @@ pub(crate) fn bcd_sharing_elements() -> Vec<u8> {
 
 #[test]
 fn a_bcd_store_whose_objects_share_their_elements_is_refused() {
+    let _whole = crate::serial();
     let file = bcd_sharing_elements();
     let len = file.len();
     let hive = open(file);
@@ -472,6 +479,7 @@ fn a_bcd_store_whose_objects_share_their_elements_is_refused() {
 
 #[test]
 fn an_answer_file_of_one_mib_of_ampersands_reads_in_linear_time() {
+    let _whole = crate::serial();
     let text = format!(
         "<unattend><ComputerName>{}</ComputerName></unattend>",
         "&".repeat(1 << 20)
@@ -487,6 +495,7 @@ fn an_answer_file_of_one_mib_of_ampersands_reads_in_linear_time() {
 /// that each one fits.
 #[test]
 fn write_worst_case_seeds() {
+    let _whole = crate::serial();
     let seeds = [
         ("worst-deep-shared-list.hive", deep_shared_list().0),
         ("worst-shared-segments.hive", shared_segments()),
@@ -508,6 +517,7 @@ fn write_worst_case_seeds() {
 /// the one-byte-pages hive as `.LOG1`), for measuring `vhdlint reg` on the release binary.
 #[test]
 fn worst_reg_files() {
+    let _whole = crate::serial();
     let Some(dir) = std::env::var_os("VHDLINT_WORST_DIR") else {
         return;
     };

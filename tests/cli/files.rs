@@ -33,7 +33,35 @@ fn inspect_lists_gpt_partitions_written_by_sgdisk() {
         ]
     );
     let recovery = &p["entries"][3];
-    assert_eq!(recovery["typeGuid"], "de94bba4-06d1-4d40-a16a-bfd50179d6ac");
+    // One GUID casing (issue 13): upper-case, as `check`'s facts print the same GUIDs.
+    assert_eq!(recovery["typeGuid"], "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC");
+    for key in ["uniqueGuid", "typeGuid"] {
+        for e in p["entries"].as_array().unwrap() {
+            let g = e[key].as_str().unwrap();
+            assert_eq!(g, g.to_ascii_uppercase(), "{key} {g}");
+        }
+    }
+    let disk = p["diskGuid"].as_str().unwrap();
+    assert_eq!(disk, disk.to_ascii_uppercase());
+    // `check` fails this image (no Windows on it) but still prints its facts.
+    let out = vhdlint(&["check", img.to_str().unwrap(), "--format", "json"]);
+    let check: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checked: Vec<&str> = check["facts"]["partitions"]["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("check facts.partitions: {check}"))
+        .iter()
+        .filter_map(|e| e["typeGuid"].as_str())
+        .collect();
+    let inspected: Vec<&str> = p["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["typeGuid"].as_str())
+        .collect();
+    assert_eq!(
+        checked, inspected,
+        "check and inspect print one GUID casing"
+    );
     assert_eq!(recovery["attributes"], 0x8000_0000_0000_0001u64);
     assert_eq!(p["entries"][0]["startOffset"], 1u64 << 20);
     assert_eq!(p["entries"][0]["index"], 1);

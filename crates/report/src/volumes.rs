@@ -17,7 +17,7 @@ pub struct PartitionsJson {
     pub scheme: &'static str,
     /// Logical sector size the table was read with.
     pub sector_size: u32,
-    /// GPT disk GUID, or null.
+    /// GPT disk GUID (upper-case), or null.
     pub disk_guid: Option<String>,
     /// MBR disk signature as 8 hex digits, or null.
     pub mbr_signature: Option<String>,
@@ -36,13 +36,13 @@ pub struct PartitionJson {
     /// `efiSystem`, `microsoftReserved`, `basicData`, `windowsRecovery`, `ldmMetadata`,
     /// `ldmData`, `storageSpaces`, `biosBoot`, `linux` or `unknown`.
     pub kind: &'static str,
-    /// GPT type GUID, or null.
+    /// GPT type GUID (upper-case), or null.
     pub type_guid: Option<String>,
     /// MBR type byte, or null.
     pub mbr_type: Option<u8>,
     /// GPT name, or null.
     pub name: Option<String>,
-    /// GPT unique partition GUID, or null.
+    /// GPT unique partition GUID (upper-case), or null.
     pub unique_guid: Option<String>,
     /// First byte on the disk.
     pub start_offset: u64,
@@ -54,15 +54,21 @@ pub struct PartitionJson {
     pub active: bool,
 }
 
+/// A GPT GUID as every output prints it: upper-case, as `check`'s facts, the UEFI specification
+/// and Microsoft's documentation do (issue 13: one casing; `inspect` printed lower-case before).
+fn upper(g: vhdlint_container::Guid) -> String {
+    g.to_string().to_ascii_uppercase()
+}
+
 impl From<&Partition> for PartitionJson {
     fn from(p: &Partition) -> Self {
         PartitionJson {
             index: p.index,
             kind: p.kind.as_str(),
-            type_guid: p.type_guid.map(|g| g.to_string()),
+            type_guid: p.type_guid.map(upper),
             mbr_type: p.mbr_type,
             name: p.name.clone(),
-            unique_guid: p.unique_guid.map(|g| g.to_string()),
+            unique_guid: p.unique_guid.map(upper),
             start_offset: p.start_offset,
             size: p.size,
             attributes: p.attributes,
@@ -76,7 +82,7 @@ impl From<&PartitionTable> for PartitionsJson {
         PartitionsJson {
             scheme: t.scheme.as_str(),
             sector_size: t.sector_size,
-            disk_guid: t.disk_guid.map(|g| g.to_string()),
+            disk_guid: t.disk_guid.map(upper),
             mbr_signature: t.mbr_signature.map(|s| format!("{s:08x}")),
             entries: t.entries.iter().map(PartitionJson::from).collect(),
             diagnostics: t.diagnostics.iter().map(DiagnosticJson::from).collect(),

@@ -5,6 +5,7 @@
 //! Only PE headers (64 bytes + at most `MAX_HEADER_READ` at `e_lfanew`) and the boot manager's
 //! certificate table (at most `MAX_CERTIFICATE_TABLE`) are read, never a whole file.
 
+use rayon::prelude::*;
 use vhdlint_artifacts::authenticode::{signature_of, AuthenticodeSignature, PeSignature};
 use vhdlint_artifacts::pe::{read_certificates, read_pe_headers, Machine, PeKind};
 use vhdlint_filesystems::image::Image;
@@ -113,7 +114,11 @@ pub fn kernel_facts(
     control_set: Option<&str>,
     problems: &mut Vec<Problem>,
 ) -> KernelFacts {
-    let files: Vec<PeFileFact> = KERNEL_FILES.iter().map(|p| pe_file(fs, index, p)).collect();
+    // Three independent files: read in parallel (one chain of dependent reads each).
+    let files: Vec<PeFileFact> = KERNEL_FILES
+        .par_iter()
+        .map(|p| pe_file(fs, index, p))
+        .collect();
     let architecture = match files.get(2) {
         Some(k) => Fact::with_evidence(k.machine.clone(), k.evidence.clone()),
         None => Fact::bare(None),

@@ -128,20 +128,29 @@ fn gather_impl(image: &Image, opts: &GatherOptions, with_audit: bool) -> ImageFa
     // The Windows volume search mounts data volumes in table order until one holds Windows.
     let windows_volume = layout::windows_volume(image);
     scan_volumes(image, windows_volume.is_none(), &mut problems);
+    // The Windows volume and the boot volume (BCD, boot manager) are read in parallel: two
+    // independent chains of reads (issue 16: round trips over HTTP). Problems keep their order.
     let mut audit = None;
-    let windows = match windows_volume {
-        Some(volume) => gather_windows(
-            volume,
-            opts,
-            with_audit.then_some(&mut audit),
-            &mut problems,
-        ),
-        None => {
-            problems.push(no_windows_volume(image));
-            None
-        }
-    };
-    let (generation, boot) = boot::boot_facts(image, opts, &mut problems);
+    let (windows, (generation, boot, boot_problems)) = rayon::join(
+        || match windows_volume {
+            Some(volume) => gather_windows(
+                volume,
+                opts,
+                with_audit.then_some(&mut audit),
+                &mut problems,
+            ),
+            None => {
+                problems.push(no_windows_volume(image));
+                None
+            }
+        },
+        || {
+            let mut p = Vec::new();
+            let (generation, boot) = boot::boot_facts(image, opts, &mut p);
+            (generation, boot, p)
+        },
+    );
+    problems.extend(boot_problems);
 
     ImageFacts {
         container: Some(container),
@@ -469,31 +478,69 @@ fn gather_windows(
     if let Ok(h) = &opened.security {
         security::fill(&mut w, h, problems);
     }
-    w.kernel = boot_chain::kernel_facts(
-        &*fs,
-        index,
-        opened.system.as_ref().ok(),
-        w.control_set.value.clone().as_deref(),
-        problems,
-    );
-    w.generalized = files::generalized(&w.image_state, &*fs, index, &setup, problems);
+    // The file steps below read independent files (kernel PE headers; Panther logs, servicing
+    // files, tasks and the Start menu; answer files), each a chain of dependent reads: run in
+    // parallel, so an image read over HTTP pays the longest chain, not their sum (issue 16).
+    // Each collects its own problems; they are appended in the order the steps are listed.
+    let control_set = w.control_set.value.clone();
+    let cs = control_set.as_deref();
+    let system = opened.system.as_ref().ok();
+    let software = opened.software.as_ref().ok();
     let cdj = std::mem::take(&mut w.aad_login_for_windows);
-    w.aad_login_for_windows = files::with_aad_plugin(cdj, &*fs, index);
-    w.answer_files = unattend::answer_files(&*fs, index, setup.unattend_file.as_ref(), problems);
-    provision::fill(
-        &mut w,
-        opened.system.as_ref().ok(),
-        opened.software.as_ref().ok(),
-        &*fs,
-        index,
-        problems,
-    );
+    let mut provision = std::mem::take(&mut w.provision);
+    let image_state = &w.image_state;
+    let fs = &*fs;
+    let ((kernel, kernel_problems), ((generalized, gen_problems, prov_problems), (aad, answers))) =
+        rayon::join(
+            || {
+                let mut p = Vec::new();
+                let k = boot_chain::kernel_facts(fs, index, system, cs, &mut p);
+                (k, p)
+            },
+            || {
+                rayon::join(
+                    || {
+                        let mut gp = Vec::new();
+                        let g = files::generalized(image_state, fs, index, &setup, &mut gp);
+                        let mut pp = Vec::new();
+                        provision::fill(
+                            &mut provision,
+                            cs,
+                            g.value,
+                            system,
+                            software,
+                            fs,
+                            index,
+                            &mut pp,
+                        );
+                        (g, gp, pp)
+                    },
+                    || {
+                        let mut p = Vec::new();
+                        let aad = files::with_aad_plugin(cdj, fs, index);
+                        let answers =
+                            unattend::answer_files(fs, index, setup.unattend_file.as_ref(), &mut p);
+                        (aad, (answers, p))
+                    },
+                )
+            },
+        );
+    let (answers, answer_problems) = answers;
+    w.kernel = kernel;
+    w.generalized = generalized;
+    w.aad_login_for_windows = aad;
+    w.answer_files = answers;
+    w.provision = provision;
+    problems.extend(kernel_problems);
+    problems.extend(gen_problems);
+    problems.extend(answer_problems);
+    problems.extend(prov_problems);
     // The OS identity is decided once, from the version values SOFTWARE (and SYSTEM's
     // ProductType) gave, and stored.
     w.fill_identity();
     if let Some(slot) = audit {
         *slot = Some(audit::gather_audit(
-            &*fs,
+            fs,
             index,
             &opened,
             w.control_set.value.as_deref(),

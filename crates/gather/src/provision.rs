@@ -21,7 +21,7 @@ pub use super::budgets::{
 use super::files::exists;
 use super::hives::Reg;
 use crate::evidence::{Evidence, Fact};
-use crate::model::{Problem, ProblemKind, WindowsFacts};
+use crate::model::{Problem, ProblemKind};
 use vhdlint_facts::{ProvisionFacts, SysprepOutcome, SysprepRunFacts};
 
 /// `hiberfil.sys` at the root of the Windows volume.
@@ -52,10 +52,13 @@ pub const UWF_SERVICES: [&str; 3] = ["uwfvol", "uwfs", "uwfreg"];
 /// `Services\<name>` `Start` of a disabled service.
 const DISABLED: u32 = 4;
 
-/// Fills [`WindowsFacts::provision`]. Reads SYSTEM (under the control set already resolved in
-/// `w.control_set`), SOFTWARE and files of the Windows volume.
+/// Fills `WindowsFacts::provision`. Reads SYSTEM (under `control_set`, already resolved),
+/// SOFTWARE and files of the Windows volume; `generalized` is the decided generalization fact.
+#[allow(clippy::too_many_arguments)]
 pub fn fill(
-    w: &mut WindowsFacts,
+    p: &mut ProvisionFacts,
+    control_set: Option<&str>,
+    generalized: bool,
     system: Option<&Hive>,
     software: Option<&Hive>,
     fs: &dyn FileSystem,
@@ -70,19 +73,16 @@ pub fn fill(
         name: "SOFTWARE",
         hive,
     });
-    let cs = w.control_set.value.clone();
     let ctx = Ctx {
-        sys: sys.as_ref().zip(cs.as_deref()),
+        sys: sys.as_ref().zip(control_set),
         soft: soft.as_ref(),
         fs,
         index: partition_index,
     };
-    let p = &mut w.provision;
     p.pending_servicing = pending(&ctx, problems);
     p.volume_dirty = volume_dirty(&ctx);
     p.hibernated = hibernated(&ctx, problems);
-    p.sysprep = sysprep(&ctx, w.generalized.value, problems);
-    let p = &mut w.provision;
+    p.sysprep = sysprep(&ctx, generalized, problems);
     p.fslogix = software_present(
         &ctx,
         &FSLOGIX_SERVICES,

@@ -143,7 +143,10 @@ pub struct RemoteStats {
     pub requests: u64,
     /// Body bytes received.
     pub bytes: u64,
-    /// Sequential round trips: waves of requests sent together (a retry is one more).
+    /// Sequential round trips: the most waves of requests (requests sent together) of which
+    /// each started after the one before had ended — an upper bound on the longest chain of
+    /// dependent waves, so waves that threads send at the same time count once; a retry is
+    /// one more.
     pub round_trips: u64,
     /// Requests retried after a transient failure.
     pub retries: u64,
@@ -252,10 +255,37 @@ pub struct HttpSource {
     whole: Option<Arc<[u8]>>,
     requests: AtomicU64,
     bytes: AtomicU64,
-    round_trips: AtomicU64,
+    /// Waves sent so far (the trace's numbering).
+    waves_sent: AtomicU64,
+    /// Each wave's (start, end) in nanoseconds since `epoch`, up to [`MAX_TRACKED_WAVES`].
+    waves: Mutex<Vec<(u64, u64)>>,
+    /// Waves past [`MAX_TRACKED_WAVES`]: each counted as a round trip of its own.
+    untracked_waves: AtomicU64,
+    epoch: Instant,
     retries: AtomicU64,
     jitter: AtomicU64,
     failure: Mutex<Option<RemoteError>>,
+}
+
+/// Most waves whose times are kept for the sequential round-trip count (16 bytes each); a
+/// check sends a few dozen.
+const MAX_TRACKED_WAVES: usize = 1 << 16;
+
+/// The most intervals of `waves` that follow one another without overlapping (greedy by end
+/// time, which is optimal): any chain of dependent waves is such a set, so this bounds the
+/// chain from above while counting waves sent at the same time by several threads once.
+fn sequential_waves(waves: &[(u64, u64)]) -> u64 {
+    let mut by_end = waves.to_vec();
+    by_end.sort_unstable_by_key(|&(start, end)| (end, start));
+    let mut count = 0u64;
+    let mut last_end: Option<u64> = None;
+    for (start, end) in by_end {
+        if last_end.is_none_or(|e| start >= e) {
+            count += 1;
+            last_end = Some(end);
+        }
+    }
+    count
 }
 
 impl std::fmt::Debug for HttpSource {
@@ -345,7 +375,10 @@ impl HttpSource {
             whole: None,
             requests: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
-            round_trips: AtomicU64::new(0),
+            waves_sent: AtomicU64::new(0),
+            waves: Mutex::new(Vec::new()),
+            untracked_waves: AtomicU64::new(0),
+            epoch: Instant::now(),
             retries: AtomicU64::new(0),
             jitter: AtomicU64::new(seed()),
             failure: Mutex::new(None),
@@ -369,8 +402,38 @@ impl HttpSource {
         RemoteStats {
             requests: self.requests.load(Ordering::Relaxed),
             bytes: self.bytes.load(Ordering::Relaxed),
-            round_trips: self.round_trips.load(Ordering::Relaxed),
+            round_trips: self.round_trips(),
             retries: self.retries.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Sequential round trips (see [`RemoteStats::round_trips`]).
+    fn round_trips(&self) -> u64 {
+        let waves = self.waves.lock().unwrap_or_else(PoisonError::into_inner);
+        sequential_waves(&waves)
+            + self.untracked_waves.load(Ordering::Relaxed)
+            + self.retries.load(Ordering::Relaxed)
+    }
+
+    /// Starts a wave: its number (for the trace) and its start time.
+    fn wave_start(&self) -> (u64, Instant) {
+        (
+            self.waves_sent.fetch_add(1, Ordering::Relaxed) + 1,
+            Instant::now(),
+        )
+    }
+
+    /// Records a wave that ran from `start` to now.
+    fn wave_end(&self, start: Instant) {
+        let ns = |t: Instant| {
+            u64::try_from(t.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
+        };
+        let end = ns(Instant::now());
+        let mut waves = self.waves.lock().unwrap_or_else(PoisonError::into_inner);
+        if waves.len() < MAX_TRACKED_WAVES {
+            waves.push((ns(start), end));
+        } else {
+            self.untracked_waves.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -397,7 +460,7 @@ impl HttpSource {
             len: self.opts.head_bytes.max(1),
         });
         let tail = Ask::Suffix(self.opts.tail_bytes.max(1));
-        self.round_trips.fetch_add(1, Ordering::Relaxed);
+        let (_, wave) = self.wave_start();
         // Azure Storage (and Azurite) do not take suffix ranges (`bytes=-n`): there the tail
         // waits for the size, one round trip later.
         let suffix = !self.azure;
@@ -411,6 +474,7 @@ impl HttpSource {
             });
             (first, last)
         });
+        self.wave_end(wave);
         let first = first?;
         if first.status == 200 {
             return self.accept_whole(first);
@@ -602,14 +666,12 @@ impl HttpSource {
     fn fetch(&self, spans: &[Span]) -> Result<Vec<Piece>, RemoteError> {
         let mut out = Vec::with_capacity(spans.len());
         for wave in spans.chunks(self.opts.parallel.max(1)) {
-            self.round_trips.fetch_add(1, Ordering::Relaxed);
+            let (number, started) = self.wave_start();
             if trace() {
                 for s in wave {
                     eprintln!(
-                        "http trace: round trip {}: bytes {:#x}+{:#x}",
-                        self.round_trips.load(Ordering::Relaxed),
-                        s.start,
-                        s.len
+                        "http trace: wave {number}: bytes {:#x}+{:#x}",
+                        s.start, s.len
                     );
                 }
             }
@@ -630,6 +692,7 @@ impl HttpSource {
                 }
                 results
             });
+            self.wave_end(started);
             for r in results {
                 out.push(r?);
             }
@@ -702,7 +765,6 @@ impl HttpSource {
                     attempt += 1;
                     last_why = why;
                     self.retries.fetch_add(1, Ordering::Relaxed);
-                    self.round_trips.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
@@ -1126,6 +1188,19 @@ fn seed() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waves_sent_together_count_once_and_dependent_waves_each() {
+        // One thread's dependent waves: each after the last.
+        assert_eq!(sequential_waves(&[(0, 10), (10, 20), (25, 30)]), 3);
+        // Three threads' waves at the same time, then one more: two sequential round trips.
+        assert_eq!(sequential_waves(&[(0, 20), (1, 19), (2, 21), (22, 40)]), 2);
+        // Two chains of three interleaved (A at 0,20,40; B at 10,30,50, each 15 long): no
+        // fewer than the longer chain.
+        let waves = [(0, 15), (20, 35), (40, 55), (10, 25), (30, 45), (50, 65)];
+        assert!(sequential_waves(&waves) >= 3);
+        assert_eq!(sequential_waves(&[]), 0);
+    }
 
     #[test]
     fn display_url_drops_query_fragment_and_user_info() {

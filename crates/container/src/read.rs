@@ -102,7 +102,18 @@ pub trait ReadAt: Send + Sync {
         let _ = (offset, max_len);
         None
     }
+
+    /// A hint: `offset..offset + len` will be read soon. A source where a read costs a round
+    /// trip (HTTP) fetches it now into its cache, so a reader can overlap an independent
+    /// fetch with a dependent one (rayon::join); every other source ignores it. Never fails
+    /// (a later read reports what went wrong); at most [`PREFETCH_MAX`] bytes are fetched.
+    fn prefetch(&self, offset: u64, len: u64) {
+        let _ = (offset, len);
+    }
 }
+
+/// Most bytes one [`ReadAt::prefetch`] hint fetches.
+pub const PREFETCH_MAX: u64 = 1 << 20;
 
 /// Checks that `offset..offset+len` lies within `size`.
 pub fn check_bounds(offset: u64, len: usize, size: u64) -> Result<(), ReadError> {
@@ -129,6 +140,9 @@ macro_rules! forward_read_at {
             }
             fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
                 (**self).borrow_at(offset, max_len)
+            }
+            fn prefetch(&self, offset: u64, len: u64) {
+                (**self).prefetch(offset, len)
             }
         }
     )*};
@@ -396,6 +410,12 @@ impl<R: ReadAt> ReadAt for Window<R> {
         // Cannot overflow: offset + len <= self.len and start + self.len <= inner.len().
         self.inner.read_at(self.start + offset, buf)
     }
+    fn prefetch(&self, offset: u64, len: u64) {
+        if offset < self.len {
+            self.inner
+                .prefetch(self.start + offset, len.min(self.len - offset));
+        }
+    }
     fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
         let room = usize::try_from(self.len.checked_sub(offset)?).unwrap_or(usize::MAX);
         self.inner
@@ -453,6 +473,9 @@ impl<R: ReadAt> ReadAt for Counted<R> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
         self.inner.read_at(offset, buf)
+    }
+    fn prefetch(&self, offset: u64, len: u64) {
+        self.inner.prefetch(offset, len);
     }
     fn borrow_at(&self, offset: u64, max_len: usize) -> Option<&[u8]> {
         let lent = self.inner.borrow_at(offset, max_len)?;
@@ -745,6 +768,9 @@ impl<R: ReadAt> PageCache<R> {
 impl<R: ReadAt> ReadAt for PageCache<R> {
     fn len(&self) -> u64 {
         self.inner.len()
+    }
+    fn prefetch(&self, offset: u64, len: u64) {
+        self.inner.prefetch(offset, len);
     }
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
         check_bounds(offset, buf.len(), self.inner.len())?;

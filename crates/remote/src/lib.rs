@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use vhdlint_container::read::check_bounds;
+use vhdlint_container::read::{check_bounds, PREFETCH_MAX};
 use vhdlint_container::{ReadAt, ReadError};
 
 /// Azure Storage REST version sent as `x-ms-version` to Azure blobs (range reads of page and
@@ -1085,6 +1085,19 @@ impl HttpSource {
 impl ReadAt for HttpSource {
     fn len(&self) -> u64 {
         self.len
+    }
+    /// Fetches the span into the page cache now (at most [`PREFETCH_MAX`] bytes), so the
+    /// caller's later read of it costs no round trip. A failure is remembered as any read's.
+    fn prefetch(&self, offset: u64, len: u64) {
+        let len = len.min(PREFETCH_MAX).min(self.len.saturating_sub(offset));
+        let Ok(n) = usize::try_from(len) else {
+            return;
+        };
+        if n == 0 || self.whole.is_some() {
+            return;
+        }
+        let mut scratch = vec![0u8; n];
+        let _ = self.read_at(offset, &mut scratch);
     }
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
         check_bounds(offset, buf.len(), self.len)?;

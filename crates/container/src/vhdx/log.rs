@@ -500,6 +500,10 @@ impl ReadAt for LogOverlay {
         self.len
     }
 
+    fn prefetch(&self, offset: u64, len: u64) {
+        self.inner.prefetch(offset, len);
+    }
+
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
         check_bounds(offset, buf.len(), self.len)?;
         let end = offset + buf.len() as u64;

@@ -76,6 +76,12 @@ fn main() {
     row("VHDX log restarting at every sector", move || {
         open_source(f, &mut NoParents).map(|c| c.info().log_replayed)
     });
+    for (what, key_len) in [("distinct", 0u16), ("overlapping", 60_000)] {
+        let f = Arc::new(worst_container::vhdx_with_locator(65_534, key_len));
+        row(&format!("VHDX parent locator, 65,534 {what} keys"), move || {
+            open_source(f, &mut NoParents).map(|_| ())
+        });
+    }
     for n in [1024u32, 131_072] {
         let f = Arc::new(worst_container::gpt_overlapping(n));
         row(&format!("GPT of {n} entries on one volume"), move || {

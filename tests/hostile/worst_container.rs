@@ -322,6 +322,126 @@ fn a_gpt_of_131072_used_entries_is_refused_naming_the_budget() {
     assert!(read <= 2 << 20, "stops at the budget: {read} bytes read");
 }
 
+/// A differencing VHDX whose parent locator holds `parent_linkage` (as the builder wrote it) and
+/// `keys` more entries with empty values. `key_len` 0: each key its own non-overlapping string
+/// (one or two UTF-16 units, all distinct); otherwise key *j* starts 2 bytes after key *j − 1* and
+/// is `key_len` bytes long, so the keys overlap.
+pub(crate) fn vhdx_with_locator(keys: usize, key_len: u16) -> Vec<u8> {
+    let le16 = |b: &[u8], at: usize| u64::from(u16::from_le_bytes([b[at], b[at + 1]]));
+    let le32 = |b: &[u8], at: usize| {
+        u64::from(u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]))
+    };
+    let b =
+        VhdxBuilder::new(8 * MIB, MIB as u32, 512).differencing(vx::g(LOG_GUID), ".\\parent.vhdx");
+    let (mut f, _) = b.build();
+    let m = vx::METADATA_OFFSET;
+    let items = le16(&f, m as usize + 10);
+    let entry = (0..items)
+        .map(|i| m + 32 + 32 * i)
+        .find(|&at| le32(&f, at as usize + 16) == vx::ITEM_PARENT_LOCATOR)
+        .unwrap();
+    let at = (m + vx::ITEM_PARENT_LOCATOR) as usize;
+    let old = f[at..at + le32(&f, entry as usize + 20) as usize].to_vec();
+    let span = |o: usize, l: usize| old[o..o + l].to_vec();
+    let linkage_key = span(le32(&old, 20) as usize, le16(&old, 28) as usize);
+    let linkage_value = span(le32(&old, 24) as usize, le16(&old, 30) as usize);
+
+    let total = 1 + keys;
+    assert!(
+        total <= usize::from(u16::MAX),
+        "a locator counts its entries in 16 bits"
+    );
+    let mut loc = old[..20].to_vec();
+    loc[18..20].copy_from_slice(&(total as u16).to_le_bytes());
+    loc.resize(20 + 12 * total, 0);
+    let entry_at = |loc: &mut Vec<u8>, i: usize, ko: usize, kl: usize, vo: usize, vl: usize| {
+        let e = 20 + 12 * i;
+        loc[e..e + 4].copy_from_slice(&(ko as u32).to_le_bytes());
+        loc[e + 4..e + 8].copy_from_slice(&(vo as u32).to_le_bytes());
+        loc[e + 8..e + 10].copy_from_slice(&(kl as u16).to_le_bytes());
+        loc[e + 10..e + 12].copy_from_slice(&(vl as u16).to_le_bytes());
+    };
+    let (ko, vo) = (loc.len(), loc.len() + linkage_key.len());
+    loc.extend_from_slice(&linkage_key);
+    loc.extend_from_slice(&linkage_value);
+    entry_at(&mut loc, 0, ko, linkage_key.len(), vo, linkage_value.len());
+    // Distinct characters, no surrogates: U+0100..U+D7FF, U+E000..U+FFFD.
+    let chars: Vec<char> = ('\u{100}'..='\u{D7FF}')
+        .chain('\u{E000}'..='\u{FFFD}')
+        .collect();
+    let base = loc.len();
+    if key_len == 0 {
+        for j in 0..keys {
+            let key: String = if j < chars.len() {
+                chars[j].to_string()
+            } else {
+                format!("a{}", chars[j - chars.len()])
+            };
+            let units: Vec<u8> = key.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let ko = loc.len();
+            loc.extend_from_slice(&units);
+            entry_at(&mut loc, 1 + j, ko, units.len(), base, 0);
+        }
+    } else {
+        for c in chars.iter().cycle().take(keys + usize::from(key_len) / 2) {
+            loc.extend(
+                c.encode_utf16(&mut [0; 2])
+                    .iter()
+                    .flat_map(|u| u.to_le_bytes()),
+            );
+        }
+        for j in 0..keys {
+            entry_at(&mut loc, 1 + j, base + 2 * j, usize::from(key_len), base, 0);
+        }
+    }
+    assert!(
+        (at + loc.len()) as u64 <= m + MIB,
+        "the locator fits the metadata region"
+    );
+    vx::put(&mut f, at as u64, &loc);
+    vx::put_u32(&mut f, entry + 20, loc.len() as u32);
+    f
+}
+
+#[test]
+fn a_vhdx_parent_locator_of_65535_distinct_keys_is_read_in_linear_time() {
+    let _whole = crate::serial();
+    let _g = serial();
+    let file = Arc::new(Counted::new(vhdx_with_locator(65_534, 0)));
+    let len = file.len();
+    let src = Arc::clone(&file);
+    let r = case(
+        "VHDX parent locator with 65,535 distinct keys (parent_linkage and 65,534 more)",
+        move || open_source(src, &mut NoParents).map(|_| ()),
+    );
+    // The locator is read whole and accepted; the parent is what is missing.
+    let e = r.unwrap_err().to_string();
+    assert!(
+        !e.contains("parent locator") && e.contains("parent"),
+        "the locator parses, the parent is missing: {e}"
+    );
+    let read = file.stats().bytes;
+    assert!(read <= 2 << 20, "{read} bytes read of {len}");
+}
+
+#[test]
+fn a_vhdx_parent_locator_whose_keys_overlap_is_refused_before_decoding() {
+    let _whole = crate::serial();
+    let _g = serial();
+    // 65,534 keys of 60,000 bytes over one 190 KiB string: 3.9 GB of UTF-16 to decode.
+    let file = Arc::new(Counted::new(vhdx_with_locator(65_534, 60_000)));
+    let src = Arc::clone(&file);
+    let r = case(
+        "VHDX parent locator of 65,534 overlapping keys",
+        move || open_source(src, &mut NoParents).map(|_| ()),
+    );
+    let e = r.unwrap_err().to_string();
+    assert!(
+        e.contains("VHDX parent locator") && e.contains("overlap"),
+        "{e}"
+    );
+}
+
 /// Writes the images to `$VHDLINT_WORST_DIR` when set (for the release-binary figures).
 #[test]
 fn worst_container_files() {
@@ -334,6 +454,16 @@ fn worst_container_files() {
     std::fs::write(dir.join("vhdx-big-log.vhdx"), vhdx_big_log()).unwrap();
     std::fs::write(dir.join("vhdx-log-restarts.vhdx"), vhdx_log_restarts()).unwrap();
     std::fs::write(dir.join("gpt-overlapping.raw"), gpt_overlapping(131_072)).unwrap();
+    std::fs::write(
+        dir.join("vhdx-locator-keys.vhdx"),
+        vhdx_with_locator(65_534, 0),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("vhdx-locator-overlap.vhdx"),
+        vhdx_with_locator(65_534, 60_000),
+    )
+    .unwrap();
 }
 
 /// Writes the worst cases in sizes that fit a fuzz input into `$VHDLINT_WORST_SEEDS` when set

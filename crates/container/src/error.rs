@@ -111,7 +111,7 @@ pub enum ContainerError {
     },
 
     /// A differencing disk's parent was not found at any place its locators name.
-    #[error("parent disk of {child} not found; looked for: {}", tried.join(", "))]
+    #[error("parent disk of {child} not found; {}", looked_for(tried))]
     ParentNotFound {
         /// The child disk.
         child: String,
@@ -197,5 +197,14 @@ impl ContainerError {
                 | ContainerError::NotRandomAccess { .. }
                 | ContainerError::Read(ReadError::Io { .. })
         )
+    }
+}
+
+/// The places a parent was looked for, or that the locators name none.
+fn looked_for(tried: &[String]) -> String {
+    if tried.is_empty() {
+        "its locators name no path".to_string()
+    } else {
+        format!("looked for: {}", tried.join(", "))
     }
 }

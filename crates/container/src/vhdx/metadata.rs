@@ -393,6 +393,21 @@ fn parse_parent_locator(data: &[u8], offset: u64) -> Result<VhdxParentLocator> {
         }
         Ok(utf16le(d.slice(o, l)?))
     };
+    // Budget: the strings decoded are at most the item's bytes after its entry table. Keys and
+    // values that overlap (65,535 entries naming one 64 KiB string) would otherwise decode
+    // gigabytes from a 1 MiB item (issue 12: aliasing is not new data).
+    let room = data.len() - (20 + count * 12);
+    let mut strings = 0usize;
+    for i in 0..count {
+        let at = 20 + i * 12;
+        strings += usize::from(d.le_u16(at + 8)?) + usize::from(d.le_u16(at + 10)?);
+    }
+    if strings > room {
+        return Err(invalid(format!(
+            "its {count} keys and values take {strings} bytes but the item holds {room} \
+             after its entry table: entries overlap"
+        )));
+    }
     let mut entries = Vec::with_capacity(count);
     // Duplicate keys found by set, not by scanning the entries so far (issue 12: quadratic).
     let mut keys = std::collections::HashSet::with_capacity(count);

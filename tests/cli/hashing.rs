@@ -89,8 +89,11 @@ fn a_long_hash_shows_a_progress_bar_on_a_terminal_only() {
         env!("CARGO_BIN_EXE_vhdlint"),
         dir.join("digest").display()
     );
+    // A terminal that draws: CI runners often start commands with no TERM (console treats
+    // that as a dumb terminal and hides the bar, as it should).
     let out = Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
+        .env("TERM", "xterm")
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");

@@ -78,9 +78,10 @@ fn main() {
     });
     for (what, key_len) in [("distinct", 0u16), ("overlapping", 60_000)] {
         let f = Arc::new(worst_container::vhdx_with_locator(65_534, key_len));
-        row(&format!("VHDX parent locator, 65,534 {what} keys"), move || {
-            open_source(f, &mut NoParents).map(|_| ())
-        });
+        row(
+            &format!("VHDX parent locator, 65,534 {what} keys"),
+            move || open_source(f, &mut NoParents).map(|_| ()),
+        );
     }
     for n in [1024u32, 131_072] {
         let f = Arc::new(worst_container::gpt_overlapping(n));

@@ -117,7 +117,7 @@ VARIANTS=(not-generalized aad-joined pro-edition win10-1909 multi-session recove
 VARIANTS+=(audit-secrets audit-accounts audit-posture audit-lsa)
 # Issue 14 (clean state, refused software, reachability).
 VARIANTS+=(pending-reboot hibernated sysprep-appx-failure sysprep-no-vm-mode
-  fslogix avd-agent configmgr uwf rdp-disabled maintenance-tasks)
+  fslogix avd-agent configmgr uwf rdp-disabled maintenance-tasks volume-dirty)
 
 # configure VARIANT: the file-level knobs; gold's values first, then the variant's one change.
 # (Registry changes live in overrides/VARIANT.HIVE.reg and are picked up by make_hive.)
@@ -508,7 +508,7 @@ build_disk() {
 #        the signature of a BitLocker-encrypted volume. The NTFS backup boot sector (the last
 #        sector of partition 3) is left alone.
 #   ntfsdirty: the low byte of the Windows volume's $Volume $VOLUME_INFORMATION flags |= 0x01
-#        (VOLUME_IS_DIRTY), in $MFT's record 3 and in $MFTMirr's copy; ntfsinfo -m reads it back.
+#        (VOLUME_IS_DIRTY), in $MFT's record 3 and in $MFTMirr's copy; ntfsinfo -f -m reads it back.
 #   gpt: the 8-byte signature "EFI PART" of the primary GPT header (LBA 1) and of the backup
 #        header (the primary's AlternateLBA, the last sector) := zeros. Header CRCs are not
 #        recomputed, the entry arrays are left in place; only the protective MBR still reads.
@@ -634,9 +634,9 @@ PY
     return
   fi
   dd if="$raw" of="$d/os.ntfs" bs=512 skip="$os_start" count="$os_size" status=none
-  # ntfs-3g's tools refuse a dirty volume (volume-dirty): note its flags for check_provision,
+  # ntfs-3g's tools refuse a dirty volume (volume-dirty; ntfsinfo reads it with -f): note its flags for check_provision,
   # then clear the bit on this check copy only (ntfsfix -d, a third-party writer).
-  ntfsinfo -m "$d/os.ntfs" 2>/dev/null | sed -n 's/^[[:space:]]*Volume Flags: //p' | awk '{print $1}' > "$d/volume-flags" || true
+  ntfsinfo -f -m "$d/os.ntfs" 2>/dev/null | sed -n 's/^[[:space:]]*Volume Flags: //p' | awk '{print $1}' > "$d/volume-flags" || true
   if grep -q '^0x0001$' "$d/volume-flags"; then ntfsfix -d "$d/os.ntfs" >/dev/null; fi
   oem=$(head -c 11 "$d/os.ntfs" | tail -c 8 | tr -d ' ') # boot sector OEM id, spaces dropped
   local boot_bcd
@@ -861,13 +861,17 @@ PY
   done
 }
 
+# FIXTURES="v1 v2": build only these variants (gold is checked but not re-emitted, so the
+# committed gold images and the other variants stay as they are).
+only=${FIXTURES:-}
 configure gold
 build_disk "$work/gold.raw"
 sgdisk -p "$work/gold.raw" | sed 's/^/    /'
 check gold "$work/gold.raw"
 check_provision gold "$work/gold.raw"
-emit gold "$work/gold.raw" raw vhdx vhd-fixed vhd-dynamic
+if [ -z "$only" ]; then emit gold "$work/gold.raw" raw vhdx vhd-fixed vhd-dynamic; fi
 for v in "${VARIANTS[@]}"; do
+  if [ -n "$only" ] && ! [[ " $only " == *" $v "* ]]; then continue; fi
   configure "$v"
   build_disk "$work/$v.raw"
   check "$v" "$work/$v.raw"

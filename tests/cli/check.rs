@@ -64,6 +64,7 @@ const MATRIX: &[(&str, &[RuleId])] = &[
     // Issue 14 (clean state, refused software, reachability).
     ("pending-reboot.vhdx.xz", &[RuleId::PendingServicing]),
     ("hibernated.vhdx.xz", &[RuleId::Hibernated]),
+    ("volume-dirty.vhdx.xz", &[RuleId::VolumeDirty]),
     ("sysprep-appx-failure.vhdx.xz", &[RuleId::NotGeneralized]),
     ("sysprep-no-vm-mode.vhdx.xz", &[]),
     ("fslogix.vhdx.xz", &[RuleId::FslogixInstalled]),
@@ -80,6 +81,7 @@ const PROVISION_MATRIX: &[(&str, Option<RuleId>)] = &[
     ("gold.vhdx.xz", None),
     ("pending-reboot.vhdx.xz", Some(RuleId::PendingServicing)),
     ("hibernated.vhdx.xz", Some(RuleId::Hibernated)),
+    ("volume-dirty.vhdx.xz", Some(RuleId::VolumeDirty)),
     ("sysprep-appx-failure.vhdx.xz", Some(RuleId::NotGeneralized)),
     ("sysprep-no-vm-mode.vhdx.xz", Some(RuleId::SysprepNotVmMode)),
     ("fslogix.vhdx.xz", Some(RuleId::FslogixInstalled)),

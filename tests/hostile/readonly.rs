@@ -35,7 +35,7 @@ fn listing(dir: &Path) -> Listing {
 
 /// Copies `files` (path, name) into a fresh scratch folder `name` with an old mtime, so that a
 /// write would show even within the file system's mtime granularity.
-fn stage(name: &str, files: &[(PathBuf, &str)]) -> PathBuf {
+fn stage(name: &str, files: &[(PathBuf, &str)]) -> vhdlint_testkit::Scratch {
     let dir = vhdlint_testkit::scratch_dir(name);
     let old = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
     for (src, to) in files {

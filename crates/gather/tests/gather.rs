@@ -494,11 +494,11 @@ fn workgroup_with_an_empty_domain_sid_is_not_joined() {
 // ---------------------------------------------------------------------------------------------
 // Corrupt inputs: problems, not panics.
 
-fn scratch_copy(src: &Path, dir: &str, name: &str) -> PathBuf {
+fn scratch_copy(src: &Path, dir: &str, name: &str) -> (vhdlint_testkit::Scratch, PathBuf) {
     let dir = vhdlint_testkit::scratch_dir(dir);
     let dest = dir.join(name);
     std::fs::copy(src, &dest).unwrap();
-    dest
+    (dir, dest)
 }
 
 #[test]
@@ -506,7 +506,7 @@ fn truncated_vhdx_gives_problems() {
     let src = image("gold.vhdx.xz");
     let len = std::fs::metadata(&src).unwrap().len();
     for keep in [len / 2, len / 8, 300 * 1024, 1000] {
-        let dest = scratch_copy(&src, &format!("facts-truncated-{keep}"), "gold.vhdx");
+        let (_dir, dest) = scratch_copy(&src, &format!("facts-truncated-{keep}"), "gold.vhdx");
         let file = std::fs::OpenOptions::new().write(true).open(&dest).unwrap();
         file.set_len(keep).unwrap();
         drop(file);
@@ -530,7 +530,7 @@ fn zeroed_ntfs_boot_sector_gives_problems() {
         let v = vhdlint_gather::windows_volume(&img).expect("gold has a Windows volume");
         v.partition.as_ref().unwrap().start_offset
     };
-    let dest = scratch_copy(&src, "facts-zeroed-boot", "gold.raw");
+    let (_dir, dest) = scratch_copy(&src, "facts-zeroed-boot", "gold.raw");
     {
         use std::io::{Seek, SeekFrom, Write};
         let mut file = std::fs::OpenOptions::new().write(true).open(&dest).unwrap();

@@ -31,11 +31,11 @@ fn run(cmd: &mut Command) -> String {
 }
 
 /// A private copy of the hive (chntpw's tools open their file read-write).
-fn scratch_copy(path: &Path, tag: &str) -> PathBuf {
+fn scratch_copy(path: &Path, tag: &str) -> (vhdlint_testkit::Scratch, PathBuf) {
     let dir = vhdlint_testkit::scratch_dir(&format!("sam-{tag}"));
     let dst = dir.join("SAM");
     std::fs::copy(path, &dst).unwrap();
-    dst
+    (dir, dst)
 }
 
 #[test]
@@ -226,7 +226,7 @@ fn museum_sams_agree_with_chntpw() {
         let Some(path) = vhdlint_testkit::corpus_file(rel) else {
             return;
         };
-        let copy = scratch_copy(&path, rel.split('/').nth(1).unwrap());
+        let (_dir, copy) = scratch_copy(&path, rel.split('/').nth(1).unwrap());
         let db = agree_with_chntpw(rel, &copy);
         assert_eq!(db.accounts.len(), 5);
     }
@@ -239,7 +239,7 @@ fn a_sam_changed_by_chntpw_reads_as_changed() {
     let Some(path) = vhdlint_testkit::corpus_file(SAMS[0]) else {
         return;
     };
-    let copy = scratch_copy(&path, "chntpw-changed");
+    let (_dir, copy) = scratch_copy(&path, "chntpw-changed");
     let quiet = |cmd: &mut Command| {
         let status = cmd
             .stdout(std::process::Stdio::null())

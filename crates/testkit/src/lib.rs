@@ -155,12 +155,53 @@ fn write_sparse(mut input: impl std::io::Read, mut out: std::fs::File) -> std::i
     out.sync_all()
 }
 
-/// A fresh, empty folder `target/test-scratch/<name>` (removed first if it exists).
-pub fn scratch_dir(name: &str) -> PathBuf {
+/// A fresh, empty folder `target/test-scratch/<name>` (removed first if it exists), removed
+/// again when the test that made it ends without a panic: a CI runner's disk holds the suite's
+/// caches, not every test's images (issue 13: 2 GiB of `target/` plus caches). A failing test
+/// leaves its folder for a look; `VHDLINT_KEEP_SCRATCH=1` keeps every folder.
+pub fn scratch_dir(name: &str) -> Scratch {
     let dir = target_dir().join("test-scratch").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
+    Scratch(dir)
+}
+
+/// A scratch folder (see [`scratch_dir`]); derefs to its path.
+#[derive(Debug)]
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// The folder's path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Scratch {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() && std::env::var_os("VHDLINT_KEEP_SCRATCH").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// The `qemu-img` on `PATH`, if any.

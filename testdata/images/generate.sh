@@ -118,6 +118,8 @@ VARIANTS+=(audit-secrets audit-accounts audit-posture audit-lsa)
 # Issue 14 (clean state, refused software, reachability).
 VARIANTS+=(pending-reboot hibernated sysprep-appx-failure sysprep-no-vm-mode
   fslogix avd-agent configmgr uwf rdp-disabled maintenance-tasks volume-dirty)
+# Issue 13: drive letters through SYSTEM\MountedDevices (ls/cat 'E:\…').
+VARIANTS+=(drive-letters)
 
 # configure VARIANT: the file-level knobs; gold's values first, then the variant's one change.
 # (Registry changes live in overrides/VARIANT.HIVE.reg and are picked up by make_hive.)
@@ -173,7 +175,7 @@ configure() {
     avd-agent) extra_dirs=("Program Files/Microsoft RDInfra") ;; # + overrides/avd-agent.*.reg
     configmgr) extra_dirs=("Windows/CCM") ;; # + overrides/configmgr.*.reg
     maintenance-tasks) tasks=yes ;;
-    uwf | rdp-disabled) ;; # registry only
+    uwf | rdp-disabled | drive-letters) ;; # registry only
     aad-joined | pro-edition | win10-1909 | multi-session | cdrom-disabled | domain-joined | \
       workgroup-empty-sid | mdm-enrolled | reserved-storage | win10-22h2 | win11-24h2 | \
       server-2022) ;; # registry only
@@ -762,6 +764,7 @@ audit-posture|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\wi
 audit-lsa|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|hex(0):|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 pending-reboot|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 volume-dirty|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+drive-letters|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 hibernated|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 sysprep-appx-failure|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_COMPLETE|no-tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 sysprep-no-vm-mode|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-

@@ -73,6 +73,7 @@ const MATRIX: &[(&str, &[RuleId])] = &[
     ("uwf.vhdx.xz", &[RuleId::UwfEnabled]),
     ("rdp-disabled.vhdx.xz", &[RuleId::RdpDisabled]),
     ("maintenance-tasks.vhdx.xz", &[]),
+    ("drive-letters.vhdx.xz", &[]),
 ];
 
 /// The issue-14 fixtures and the rule each one is built for, judged in every profile: the rule

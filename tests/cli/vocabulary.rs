@@ -96,6 +96,48 @@ fn drive_letters_are_resolved_or_refused_never_ignored() {
 }
 
 #[test]
+fn drive_letters_follow_the_images_mounted_devices() {
+    // drive-letters.vhdx: MountedDevices written by hivexregedit as Windows writes it on GPT
+    // (testdata/images/overrides/drive-letters.system.reg): C: the Windows partition, E: the
+    // ESP, F: a partition of another disk, D: a CD-ROM.
+    let img = testdata_file("images/drive-letters.vhdx.xz");
+    let img = img.to_str().unwrap();
+    let e = vhdlint(&["ls", img, r"E:\EFI\Microsoft\Boot"]);
+    assert_eq!(e.status.code(), Some(0), "{}", stderr(&e));
+    assert!(stdout(&e).contains("BCD"), "E: is the ESP: {}", stdout(&e));
+    let bcd = vhdlint(&["cat", img, r"E:\EFI\Microsoft\Boot\BCD"]);
+    assert_eq!(bcd.status.code(), Some(0), "{}", stderr(&bcd));
+    assert_eq!(&bcd.stdout[..4], b"regf", "E: reads the ESP's BCD hive");
+    let c = vhdlint(&["ls", img, r"C:\Windows"]);
+    assert_eq!(c.status.code(), Some(0), "{}", stderr(&c));
+    assert!(stdout(&c).contains("System32/"));
+    // The same letter with the partition it names is fine; with another one it is refused.
+    let agree = vhdlint(&["ls", "--partition", "1", img, r"E:\"]);
+    assert_eq!(agree.status.code(), Some(0), "{}", stderr(&agree));
+    let clash = vhdlint(&["ls", "--partition", "3", img, r"E:\"]);
+    assert_eq!(clash.status.code(), Some(2));
+    assert!(
+        stderr(&clash).contains("not partition 3"),
+        "{}",
+        stderr(&clash)
+    );
+    for (path, words) in [
+        (
+            r"F:\",
+            "drive F: is GPT partition 76686C74-0000-4000-8000-000000000099",
+        ),
+        (r"D:\", "drive D: is not a partition"),
+        (r"G:\", "drive G: is not assigned"),
+    ] {
+        let out = vhdlint(&["ls", img, path]);
+        assert_eq!(out.status.code(), Some(2), "{path}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(img) && err.contains(words), "{path}: {err}");
+        assert!(stdout(&out).is_empty(), "{path}: nothing listed");
+    }
+}
+
+#[test]
 fn raw_container_evidence_is_neither_repeated_nor_garbled() {
     let raw = testdata_file("images/gold.raw.xz");
     let out = vhdlint(&["check", raw.to_str().unwrap()]);

@@ -247,7 +247,9 @@ for i in $(seq -w 1 32); do
   ln "$work/bloat.vhdx" "$work/many-bloat/bloat-$i.vhdx"
   many_bloat+=("$work/many-bloat/bloat-$i.vhdx")
 done
+# The first 28 fixtures (the matrix has grown past 32) and the four images below make 32.
 for xz_file in testdata/images/*.xz; do
+  [ "${#mixed[@]}" -ge 28 ] && break
   out=$work/fixtures/$(basename "${xz_file%.xz}")
   if stale "$out" "$xz_file"; then xz -dc "$xz_file" | cp --sparse=always /dev/stdin "$out"; fi
   mixed+=("$out")

@@ -115,6 +115,8 @@ VARIANTS=(not-generalized aad-joined pro-edition win10-1909 multi-session recove
   netvsc-disabled arch-mismatch)
 # Audit variants (vhdlint audit, issue 15): appended, each differs from gold in one audit area.
 VARIANTS+=(audit-secrets audit-accounts audit-posture audit-lsa)
+# LSA service secret and cached domain logons (VS0005, VS0006).
+VARIANTS+=(audit-domain-cache)
 # Issue 14 (clean state, refused software, reachability).
 VARIANTS+=(pending-reboot hibernated sysprep-appx-failure sysprep-no-vm-mode
   fslogix avd-agent configmgr uwf rdp-disabled maintenance-tasks volume-dirty)
@@ -183,6 +185,7 @@ configure() {
     audit-accounts) sam=accounts ;;
     audit-posture) audit_task=yes ;; # + overrides/audit-posture.{software,system,bcd}.reg
     audit-lsa) security_hive=museum ;;
+    audit-domain-cache) ;; # registry only: overrides/audit-domain-cache.security.reg
     *) echo "unknown variant $variant" >&2; exit 1 ;;
   esac
 }
@@ -289,6 +292,10 @@ populate_audit_secrets() {
   printf 'Get-ChildItem C:\\build\r\n$p = ConvertTo-SecureString \x27Planted-History-Secret2\x27 -AsPlainText -Force\r\nInstall-Module Az\r\n' \
     > "$u/AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/ConsoleHost_history.txt"
   printf 'notes\r\n' > "$u/Documents/readme.txt"
+  # A Windows XP-era sysprep.inf beside Sysprep: the administrator password as Setup Manager
+  # stores it when told to encrypt it (a hash, EncryptedAdminPassword=Yes): VS0002.
+  printf '[Unattended]\r\nOemSkipEula=Yes\r\n\r\n[GuiUnattended]\r\nAdminPassword="9f1c5ee0a3b74d2c8e6f1a2bPlanted05e6f9f1c5ee0a3b74d2c8e6f1a2b3c4d"\r\nEncryptedAdminPassword=Yes\r\nOEMSkipRegional=1\r\n' \
+    > "$m/Windows/System32/Sysprep/sysprep.inf"
 }
 
 # bcd_devices_reg OUT: the device elements (11000001 device, 21000001 osdevice) of {bootmgr} and
@@ -762,6 +769,7 @@ audit-secrets|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\wi
 audit-accounts|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 audit-posture|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 audit-lsa|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|hex(0):|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
+audit-domain-cache|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|hex(0):01,04,00,00,00,00,00,05,15,00,00,00,c7,35,3a,42,8e,6b,74,84,55,a1,ae,c6|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 pending-reboot|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 volume-dirty|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-
 drive-letters|gpt|EF00,0C01,0700|ESP:EFI/Microsoft/Boot/BCD|\Windows\system32\winload.efi|Enterprise|Windows 10 Enterprise|22631.4460|23H2|IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|tag|WinNT|1|-|-|-|0|-|clean|3:-|134217728|ok/ok|NTFS|Windows 11|Client|-|-

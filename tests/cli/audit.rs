@@ -28,6 +28,7 @@ const IMAGES: &[&str] = &[
     "audit-accounts.vhdx",
     "audit-posture.vhdx",
     "audit-lsa.vhdx",
+    "audit-domain-cache.vhdx",
 ];
 
 /// Secrets generate.sh plants in audit-secrets (answer file, Winlogon, profile files).
@@ -39,6 +40,7 @@ const PLANTED: &[&str] = &[
     "PlantedAwsSecretKey0123456789abcdefGHIJ",
     "Planted-Git-Secret4",
     "Planted-History-Secret2",
+    "9f1c5ee0a3b74d2c8e6f1a2bPlanted05e6f9f1c5ee0a3b74d2c8e6f1a2b3c4d",
 ];
 
 fn image(name: &str) -> PathBuf {
@@ -79,8 +81,11 @@ fn each_audit_finding_fires_on_its_fixture_and_on_no_other() {
     // rule → the fixtures it must fire on (exactly).
     let expected: BTreeMap<&str, &[&str]> = BTreeMap::from([
         ("VS0001", &["audit-secrets.vhdx"][..]),
+        ("VS0002", &["audit-secrets.vhdx"][..]),
         ("VS0003", &["audit-secrets.vhdx", "audit-lsa.vhdx"][..]),
         ("VS0004", &["audit-secrets.vhdx"][..]),
+        ("VS0005", &["audit-domain-cache.vhdx"][..]),
+        ("VS0006", &["audit-domain-cache.vhdx"][..]),
         ("VS0007", &["audit-accounts.vhdx"][..]),
         ("VS0008", &["audit-accounts.vhdx"][..]),
         ("VS0009", &["audit-accounts.vhdx"][..]),
@@ -143,6 +148,7 @@ fn audit_facts_say_what_the_fixture_script_put_there() {
         image("audit-accounts.vhdx"),
         image("audit-posture.vhdx"),
         image("audit-lsa.vhdx"),
+        image("audit-domain-cache.vhdx"),
     ]);
     let a = &docs[0]["facts"]["audit"];
     let creds = a["answerCredentials"].as_array().unwrap();
@@ -163,6 +169,11 @@ fn audit_facts_say_what_the_fixture_script_put_there() {
     );
     assert!(kinds.contains(&("local-account-password", "plainText", 21)));
     assert!(kinds.contains(&("autologon-password", "plainText", 21)));
+    // sysprep.inf: the hashed AdminPassword (64 characters between its quotes).
+    assert!(
+        kinds.contains(&("administrator-password", "hashed", 64)),
+        "{kinds:?}"
+    );
     assert_eq!(a["autoLogon"]["enabled"]["value"], true);
     assert_eq!(a["autoLogon"]["user"]["value"], "builder");
     assert_eq!(a["autoLogon"]["registryPasswordLength"]["value"], 24);
@@ -219,6 +230,19 @@ fn audit_facts_say_what_the_fixture_script_put_there() {
     for n in ["DefaultPassword", "DPAPI_SYSTEM", "NL$KM"] {
         assert!(names.contains(n), "{n} missing from {names:?}");
     }
+    // audit-domain-cache: hivexregedit's service secret (CurrVal of 92 bytes) and one used
+    // cache slot of two.
+    let d = &docs[4]["facts"]["audit"];
+    let sc = d["lsaSecrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "_SC_VhdlintSql")
+        .expect("the service secret");
+    assert_eq!(sc["kind"], "servicePassword");
+    assert_eq!(sc["service"], "VhdlintSql");
+    assert_eq!(sc["currentLength"], 92);
+    assert_eq!(d["cachedLogons"]["value"], 1);
 }
 
 #[test]

@@ -52,6 +52,12 @@ pub const MAX_FAT_DIRECTORY_READ: u64 = 4 << 20;
 /// Refuses reads once [`MAX_READ_PER_CALL`] bytes were read since the last [`reset`](Self::reset).
 pub(crate) struct Budgeted {
     inner: Arc<dyn ReadAt>,
+    /// The two [`BLOCK`]-sized blocks small reads came from last, most recent first: `fatfs`
+    /// reads the FAT one entry (4 bytes) and directories one entry (32 bytes) at a time, and a
+    /// seek walks the cluster chain from its start, so without them every entry costs a trip
+    /// through the page cache. Two: a directory walk alternates between its cluster and the
+    /// FAT. Below the accounting: every read still counts against the budgets.
+    blocks: std::sync::Mutex<Blocks>,
     used: AtomicU64,
     /// While a directory is walked: `used` may not pass this ([`MAX_FAT_DIRECTORY_READ`] on).
     scope_end: AtomicU64,
@@ -63,6 +69,7 @@ impl Budgeted {
     pub(crate) fn new(inner: Arc<dyn ReadAt>) -> Self {
         Budgeted {
             inner,
+            blocks: std::sync::Mutex::new(Blocks::default()),
             used: AtomicU64::new(0),
             scope_end: AtomicU64::new(u64::MAX),
             scope_tripped: std::sync::atomic::AtomicBool::new(false),
@@ -127,6 +134,65 @@ impl ReadAt for Budgeted {
                 message: format!("read budget of {MAX_READ_PER_CALL} bytes per call exhausted"),
             });
         }
-        self.inner.read_at(offset, buf)
+        self.read_through_block(offset, buf)
+    }
+}
+
+/// A block of the volume: its offset and bytes.
+type Block = (u64, Box<[u8]>);
+
+/// [`Budgeted`]'s two blocks, the most recently used first.
+#[derive(Default)]
+pub(crate) struct Blocks {
+    recent: Option<Block>,
+    older: Option<Block>,
+}
+
+/// Size of [`Budgeted`]'s blocks: a sector, so a block read is never more than 512 bytes for
+/// the 4 or 32 a small read asks (a walk reads a sector's entries in order).
+const BLOCK: u64 = 512;
+/// Reads up to this size go through the blocks; larger ones straight to the source.
+const SMALL_READ: usize = 64;
+
+impl Budgeted {
+    fn read_through_block(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        let start = offset - offset % BLOCK;
+        let end = offset + buf.len() as u64;
+        if buf.len() > SMALL_READ || end > start + BLOCK {
+            return self.inner.read_at(offset, buf);
+        }
+        let mut guard = self
+            .blocks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let blocks = &mut *guard;
+        let is = |b: &Option<Block>| b.as_ref().is_some_and(|(at, _)| *at == start);
+        if !is(&blocks.recent) {
+            if is(&blocks.older) {
+                std::mem::swap(&mut blocks.recent, &mut blocks.older);
+            } else {
+                // Cannot truncate: at most BLOCK bytes; a block stops at the end of the source.
+                let n = (self.inner.len() - start).min(BLOCK) as usize;
+                // The older block's buffer is reused.
+                let mut data = match blocks.older.take() {
+                    Some((_, d)) if <[u8]>::len(&d) == n => d,
+                    _ => vec![0u8; n].into_boxed_slice(),
+                };
+                self.inner.read_at(start, &mut data)?;
+                blocks.older = blocks.recent.replace((start, data));
+            }
+        }
+        let from = (offset - start) as usize;
+        let src = blocks
+            .recent
+            .as_ref()
+            .and_then(|(_, d)| d.get(from..from + buf.len()))
+            .ok_or(ReadError::Corrupt {
+                structure: "FAT block",
+                offset,
+                message: "read past the end of the volume".into(),
+            })?;
+        buf.copy_from_slice(src);
+        Ok(())
     }
 }

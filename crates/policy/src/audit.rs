@@ -119,9 +119,14 @@ fn answer(facts: &ImageFacts, encodings: &[&str]) -> Vec<Hit> {
                     .as_deref()
                     .map(|n| format!(" for account {n:?}"))
                     .unwrap_or_default();
+                let article = if c.kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
                 Hit::new(
                     format!(
-                        "{} line {}: a {} ({} characters){account} is stored {how} at {}.",
+                        "{} line {}: {article} {} ({} characters){account} is stored {how} at {}.",
                         c.path, c.line, c.kind, c.length, c.element
                     ),
                     c.evidence.clone(),

@@ -236,6 +236,12 @@ pub fn recognise(source: &dyn ReadAt) -> Result<Option<Recognised>, ReadError> {
     recognise_optical(source)
 }
 
+/// The detail of a format whose signature matched but whose header the file cuts short: still
+/// that format (named, with its conversion advice), never a raw disk.
+fn truncated() -> Option<String> {
+    Some("header truncated".to_owned())
+}
+
 fn found(format: ForeignFormat, offset: u64, detail: Option<String>) -> Option<Recognised> {
     Some(Recognised {
         format,
@@ -246,69 +252,60 @@ fn found(format: ForeignFormat, offset: u64, detail: Option<String>) -> Option<R
 
 /// Formats whose signature is in the first [`PROBE_BYTES`].
 fn recognise_head(h: &[u8], file_len: u64) -> Option<Recognised> {
-    // A header too short for a format's fields is not that format (`?` ends the probe).
+    // A header too short for a format's fields is still that format ("header truncated").
     let f = Fields::unplaced(h, "format probe");
     let magic4: [u8; 4] = f.array(0).ok()?;
     match &magic4 {
         b"QFI\xfb" => {
-            let version = f.be_u32(4).ok()?;
-            let size = f.be_u64(24).ok()?;
-            let format = if version == 1 {
+            let version = f.be_u32(4).ok();
+            let format = if version == Some(1) {
                 ForeignFormat::Qcow
             } else {
                 ForeignFormat::Qcow2
             };
-            return found(
-                format,
-                0,
-                Some(format!(
-                    "version {version}, virtual size {}",
-                    size_text(size)
-                )),
-            );
+            let detail = version
+                .zip(f.be_u64(24).ok())
+                .map(|(v, size)| format!("version {v}, virtual size {}", size_text(size)));
+            return found(format, 0, detail.or_else(truncated));
         }
         b"QED\0" => {
-            let size = f.le_u64(48).ok()?;
-            return found(
-                ForeignFormat::Qed,
-                0,
-                Some(format!("virtual size {}", size_text(size))),
-            );
+            let detail = f
+                .le_u64(48)
+                .ok()
+                .map(|size| format!("virtual size {}", size_text(size)));
+            return found(ForeignFormat::Qed, 0, detail.or_else(truncated));
         }
         b"KDMV" => {
-            let version = f.le_u32(4).ok()?;
-            let flags = f.le_u32(8).ok()?;
-            let sectors = f.le_u64(12).ok()?;
-            // Bit 16: grains are compressed (stream-optimised extents, as OVAs carry).
-            let format = if flags & (1 << 16) != 0 {
+            // Bit 16 of the flags: grains are compressed (stream-optimised extents, as OVAs carry).
+            let format = if f.le_u32(8).is_ok_and(|flags| flags & (1 << 16) != 0) {
                 ForeignFormat::VmdkStreamOptimized
             } else {
                 ForeignFormat::Vmdk
             };
-            return found(
-                format,
-                0,
-                Some(format!(
-                    "version {version}, virtual size {}",
+            let detail = f.le_u32(4).ok().zip(f.le_u64(12).ok()).map(|(v, sectors)| {
+                format!(
+                    "version {v}, virtual size {}",
                     size_text(sectors.saturating_mul(512))
-                )),
-            );
+                )
+            });
+            return found(format, 0, detail.or_else(truncated));
         }
         b"COWD" => {
-            let sectors = u64::from(f.le_u32(12).ok()?);
-            return found(
-                ForeignFormat::VmdkCowd,
-                0,
-                Some(format!(
+            let detail = f.le_u32(12).ok().map(|sectors| {
+                format!(
                     "virtual size {}",
-                    size_text(sectors.saturating_mul(512))
-                )),
-            );
+                    size_text(u64::from(sectors).saturating_mul(512))
+                )
+            });
+            return found(ForeignFormat::VmdkCowd, 0, detail.or_else(truncated));
         }
         b"\x28\xb5\x2f\xfd" => return found(ForeignFormat::Zstd, 0, None),
         b"PK\x03\x04" => {
-            let name_len = usize::from(f.le_u16(26).ok()?);
-            let name = printable(f.slice(30, name_len.min(255)).ok()?);
+            let name = f
+                .le_u16(26)
+                .ok()
+                .and_then(|n| f.slice(30, usize::from(n).min(255)).ok())
+                .and_then(printable);
             return found(
                 ForeignFormat::Zip,
                 0,
@@ -318,37 +315,38 @@ fn recognise_head(h: &[u8], file_len: u64) -> Option<Recognised> {
         _ => {}
     }
     if f.le_u32(0x40).ok() == Some(0xbeda_107f) {
-        let size = f.le_u64(0x170).ok()?;
-        let detail = (f.le_u32(0x44).ok()? == 0x0001_0001)
-            .then(|| format!("virtual size {}", size_text(size)));
+        let detail = match (f.le_u32(0x44).ok(), f.le_u64(0x170).ok()) {
+            (Some(0x0001_0001), Some(size)) => Some(format!("virtual size {}", size_text(size))),
+            (Some(_), _) => None,
+            (None, _) => truncated(),
+        };
         return found(ForeignFormat::Vdi, 0x40, detail);
     }
     // Shorter files compare as zero-padded: no signature below is all zeros.
     let magic16: [u8; 16] = f.array(0).unwrap_or([0; 16]);
     if &magic16 == b"WithoutFreeSpace" || &magic16 == b"WithouFreSpacExt" {
-        let sectors = f.le_u64(36).ok()?;
-        return found(
-            ForeignFormat::Parallels,
-            0,
-            Some(format!(
-                "virtual size {}",
-                size_text(sectors.saturating_mul(512))
-            )),
-        );
+        let detail = f
+            .le_u64(36)
+            .ok()
+            .map(|sectors| format!("virtual size {}", size_text(sectors.saturating_mul(512))));
+        return found(ForeignFormat::Parallels, 0, detail.or_else(truncated));
     }
     let magic8: [u8; 8] = f.array(0).unwrap_or([0; 8]);
     if &magic8 == b"MSWIM\0\0\0" {
         const LZMS: u32 = 0x0008_0000;
         const SOLID_VERSION: u32 = 0x0000_0e00;
-        let flags = f.le_u32(16).ok()?;
-        let images = f.le_u32(0x2c).ok()?;
-        let format = if flags & LZMS != 0 || f.le_u32(12).ok()? == SOLID_VERSION {
+        let esd = f.le_u32(16).is_ok_and(|flags| flags & LZMS != 0)
+            || f.le_u32(12).ok() == Some(SOLID_VERSION);
+        let format = if esd {
             ForeignFormat::Esd
         } else {
             ForeignFormat::Wim
         };
-        let plural = if images == 1 { "" } else { "s" };
-        return found(format, 0, Some(format!("{images} image{plural}")));
+        let detail = f.le_u32(0x2c).ok().map(|images| {
+            let plural = if images == 1 { "" } else { "s" };
+            format!("{images} image{plural}")
+        });
+        return found(format, 0, detail.or_else(truncated));
     }
     let magic6: [u8; 6] = f.array(0).unwrap_or([0; 6]);
     if &magic6 == b"\xfd7zXZ\0" {
@@ -375,7 +373,7 @@ fn recognise_head(h: &[u8], file_len: u64) -> Option<Recognised> {
     }
     // tar: "ustar" at 257 (POSIX "ustar\0", GNU "ustar  \0") and a header checksum that adds up.
     if h.get(257..262) == Some(b"ustar") && tar_checksum_ok(h) {
-        let name = printable(until_nul(f.slice(0, 100).ok()?));
+        let name = f.slice(0, 100).ok().map(until_nul).and_then(printable);
         let ova = name
             .as_deref()
             .is_some_and(|n| n.to_ascii_lowercase().ends_with(".ovf"));
@@ -580,6 +578,28 @@ mod tests {
         assert_eq!(recognised(&mbr), None);
         assert_eq!(recognised(&[0u8; 3]), None);
         assert_eq!(recognised(&[]), None);
+    }
+
+    #[test]
+    fn a_signature_whose_header_the_file_cuts_short_is_still_that_format() {
+        for (bytes, format) in [
+            (&b"QFI\xfb\0\0\0\x03"[..], ForeignFormat::Qcow2),
+            (b"QED\0\x01", ForeignFormat::Qed),
+            (b"KDMV\x01\0\0\0", ForeignFormat::Vmdk),
+            (b"COWD", ForeignFormat::VmdkCowd),
+            (b"MSWIM\0\0\0\x0d\0", ForeignFormat::Wim),
+            (b"WithoutFreeSpace\x02", ForeignFormat::Parallels),
+        ] {
+            let r = recognise(&bytes).unwrap().expect("recognised");
+            assert_eq!(r.format, format, "{bytes:?}");
+            assert_eq!(r.detail.as_deref(), Some("header truncated"), "{bytes:?}");
+        }
+        // A whole header still gives its details.
+        let mut q = vec![0u8; 512];
+        q[..8].copy_from_slice(b"QFI\xfb\0\0\0\x03");
+        q[24..32].copy_from_slice(&(1u64 << 30).to_be_bytes());
+        let r = recognise(&q).unwrap().unwrap();
+        assert_eq!(r.detail.as_deref(), Some("version 3, virtual size 1 GiB"));
     }
 
     #[test]

@@ -356,6 +356,9 @@ populate_windows() {
   if [ -f "$h/SECURITY.LOG1" ]; then cp "$h/SECURITY.LOG1" "$m/Windows/System32/config/"; fi
   if [ "$audit_files" = yes ]; then populate_audit_secrets "$m" "$h"; fi
   if [ "$audit_task" = yes ]; then # Task Scheduler writes its task files as UTF-16LE with a BOM
+    # The BuildAgent service's image (overrides/audit-posture.system.reg) is on the volume.
+    mkdir -p "$m/agent/bin"
+    pe_stub "vhdlint agent.exe " 4096 > "$m/agent/bin/agent.exe"
     mkdir -p "$m/Windows/System32/Tasks"
     { printf '\xff\xfe'; iconv -f UTF-8 -t UTF-16LE audit-task.xml; } > "$m/Windows/System32/Tasks/BuildCleanup"
   fi

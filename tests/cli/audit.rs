@@ -220,6 +220,29 @@ fn audit_facts_say_what_the_fixture_script_put_there() {
         .expect("the BuildCleanup task");
     assert_eq!(task["name"], "\\BuildCleanup");
     assert_eq!(task["risky"], true);
+    // Services: the agent outside the system folders is risky and its image is on the volume
+    // (generate.sh wrote C:\agent\bin\agent.exe); the fixture carries no driver files, so the
+    // boot drivers are listed as missing (not risky); VhdlintShell (cmd.exe, present) is not
+    // listed at all.
+    let service = |name: &str| {
+        autoruns
+            .iter()
+            .find(|r| r["category"] == "service" && r["name"] == name)
+    };
+    let agent = service("BuildAgent").expect("BuildAgent");
+    assert_eq!(
+        (&agent["risky"], &agent["imageMissing"]),
+        (&serde_json::json!(true), &serde_json::json!(false))
+    );
+    let vmbus = service("vmbus").expect("vmbus.sys is not on the fixture volume");
+    assert_eq!(
+        (&vmbus["risky"], &vmbus["imageMissing"]),
+        (&serde_json::json!(false), &serde_json::json!(true))
+    );
+    assert!(
+        service("VhdlintShell").is_none(),
+        "a present system image is not listed"
+    );
     // audit-lsa: the real museum SECURITY's secrets, names only.
     let names: BTreeSet<&str> = docs[3]["facts"]["audit"]["lsaSecrets"]
         .as_array()

@@ -204,6 +204,10 @@ pub struct Autorun {
     pub command: String,
     /// Attackers' favourite: not what Windows ships (a debugger, a shell, a service outside the system folders).
     pub risky: bool,
+    /// For a service or driver: its image file is not on the Windows volume (`true`), is there
+    /// (`false`), or could not be looked up (`null`: another drive, a network path, a cap).
+    /// A service whose image is in the system folders is listed only when its file is missing.
+    pub image_missing: Option<bool>,
     /// Where.
     pub evidence: Vec<Evidence>,
 }

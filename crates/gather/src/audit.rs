@@ -26,8 +26,8 @@ use vhdlint_filesystems::{FileSystem, FsError};
 use vhdlint_registry::{HiveOptions, Key, LsaSecrets, SamDatabase, SecretKind, ValueData};
 
 use super::budgets::{
-    MAX_AUDIT_SUBKEYS, MAX_CREDENTIAL_BYTES, MAX_PROFILES, MAX_PROFILE_DEPTH, MAX_PROFILE_ENTRIES,
-    MAX_TASK_BYTES_TOTAL, MAX_TASK_DEPTH, MAX_TASK_FILES,
+    MAX_AUDIT_SUBKEYS, MAX_CREDENTIAL_BYTES, MAX_IMAGE_LOOKUPS, MAX_PROFILES, MAX_PROFILE_DEPTH,
+    MAX_PROFILE_ENTRIES, MAX_TASK_BYTES_TOTAL, MAX_TASK_DEPTH, MAX_TASK_FILES,
 };
 use super::files::read_capped;
 use super::hives::{as_string, as_u32, hive_path, Reg, WindowsHives};
@@ -136,7 +136,7 @@ pub fn gather_audit(
         software_autoruns(sw, &mut a, problems);
     }
     if let (Some(sys), Some(cs)) = (system, control_set) {
-        system_autoruns(sys, cs, &mut a, problems);
+        system_autoruns(sys, cs, fs, &mut a, problems);
     }
     tasks(fs, index, &mut a, problems);
     a.problems = problems_found;
@@ -1187,8 +1187,46 @@ fn push_autorun(
         name: name.to_owned(),
         command,
         risky,
+        image_missing: None,
         evidence: vec![evidence],
     });
+}
+
+/// The path on the Windows volume of the program a service's `ImagePath` starts: the quoted
+/// first token, or up to the end of the first `.exe`/`.sys`/`.dll` (unquoted paths with spaces),
+/// or up to the first space; `System32\…` (relative to the Windows folder), `\SystemRoot\`,
+/// `%SystemRoot%`, `%windir%`, `C:\` and `\??\C:\` resolved. `None` for another drive, a
+/// network path or another variable.
+pub fn image_volume_path(image: &str) -> Option<String> {
+    let t = image.trim();
+    let program = if let Some(rest) = t.strip_prefix('"') {
+        rest.split('"').next().unwrap_or(rest)
+    } else {
+        let lower = t.to_ascii_lowercase();
+        let end = [".exe", ".sys", ".dll"]
+            .iter()
+            .filter_map(|x| lower.find(x).map(|i| i + x.len()))
+            .min();
+        match end {
+            Some(e) => t.get(..e).unwrap_or(t),
+            None => t.split(char::is_whitespace).next().unwrap_or(t),
+        }
+    };
+    let p = program.strip_prefix(r"\??\").unwrap_or(program);
+    let lower = p.to_ascii_lowercase();
+    let rest = if let Some(r) = ["\\systemroot\\", "%systemroot%\\", "%windir%\\"]
+        .iter()
+        .find_map(|pre| lower.strip_prefix(pre).map(|_| &p[pre.len()..]))
+    {
+        format!(r"\Windows\{r}")
+    } else if lower.starts_with(r"c:\") {
+        format!(r"\{}", &p[3..])
+    } else if lower.starts_with(r"system32\") || lower.starts_with(r"syswow64\") {
+        format!(r"\Windows\{p}")
+    } else {
+        return None;
+    };
+    (!rest.contains("%") && !rest.contains("\\\\")).then_some(rest)
 }
 
 fn run_key(
@@ -1310,7 +1348,14 @@ const LSA_PACKAGES: [(&str, &[&str]); 3] = [
     ("Authentication Packages", &["msv1_0"]),
 ];
 
-fn system_autoruns(sys: Reg<'_>, cs: &str, a: &mut AuditFacts, problems: &mut Vec<Problem>) {
+fn system_autoruns(
+    sys: Reg<'_>,
+    cs: &str,
+    fs: &dyn FileSystem,
+    a: &mut AuditFacts,
+    problems: &mut Vec<Problem>,
+) {
+    let mut lookups = 0usize;
     let services = format!(r"{cs}\Services");
     if let Some(key) = sys.key(&services, problems) {
         let subs = sys.subkeys(&key, &services, problems);
@@ -1324,11 +1369,39 @@ fn system_autoruns(sys: Reg<'_>, cs: &str, a: &mut AuditFacts, problems: &mut Ve
             let Some(image) = string_value(sys, &sub, &path, "ImagePath", problems) else {
                 continue;
             };
-            if image.trim().is_empty() || standard_image_path(&image) {
+            if image.trim().is_empty() {
+                continue;
+            }
+            // Autoruns' "file not found": the image the service would start is not there.
+            let missing = match image_volume_path(&image) {
+                Some(p) if lookups < MAX_IMAGE_LOOKUPS => {
+                    lookups += 1;
+                    match fs.stat(&p) {
+                        Ok(e) => Some(e.is_dir),
+                        Err(vhdlint_filesystems::FsError::NotFound { .. }) => Some(true),
+                        Err(_) => None,
+                    }
+                }
+                Some(_) => {
+                    if lookups == MAX_IMAGE_LOOKUPS {
+                        lookups += 1;
+                        a.caps_hit.push(format!(
+                            "SYSTEM\\{services}: image files of the first {MAX_IMAGE_LOOKUPS} services looked up"
+                        ));
+                    }
+                    None
+                }
+                None => None,
+            };
+            let standard = standard_image_path(&image);
+            if standard && missing != Some(true) {
                 continue;
             }
             let ev = Evidence::registry("SYSTEM", &path, "ImagePath", Some(image.clone()));
-            push_autorun(a, "service", sub.name(), image, true, ev);
+            push_autorun(a, "service", sub.name(), image, !standard, ev);
+            if let Some(last) = a.autoruns.last_mut() {
+                last.image_missing = missing;
+            }
         }
     }
     let appcert = format!(r"{cs}\Control\Session Manager\AppCertDlls");
@@ -1433,7 +1506,7 @@ fn tasks(fs: &dyn FileSystem, index: Option<u32>, a: &mut AuditFacts, problems: 
 #[cfg(test)]
 #[allow(clippy::indexing_slicing)]
 mod command_tests {
-    use super::shown_command;
+    use super::{image_volume_path, shown_command};
 
     #[test]
     fn a_command_line_that_may_hold_a_credential_shows_its_program_and_length_only() {
@@ -1463,6 +1536,38 @@ mod command_tests {
             shown.starts_with(r#""C:\Program Files\x\agent.exe" "#),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn service_image_paths_resolve_to_the_windows_volume() {
+        for (image, want) in [
+            (
+                r"System32\drivers\vmbus.sys",
+                Some(r"\Windows\System32\drivers\vmbus.sys"),
+            ),
+            (
+                r"\SystemRoot\System32\drivers\netvsc.sys",
+                Some(r"\Windows\System32\drivers\netvsc.sys"),
+            ),
+            (
+                r"%SystemRoot%\system32\svchost.exe -k netsvcs -p",
+                Some(r"\Windows\system32\svchost.exe"),
+            ),
+            (
+                r#""C:\Program Files\FSLogix\Apps\frxsvc.exe" /service"#,
+                Some(r"\Program Files\FSLogix\Apps\frxsvc.exe"),
+            ),
+            (
+                r"C:\Program Files\Contoso Agent\agent.exe --service",
+                Some(r"\Program Files\Contoso Agent\agent.exe"),
+            ),
+            (r"\??\C:\agent\drv.sys", Some(r"\agent\drv.sys")),
+            (r"D:\tools\svc.exe", None),
+            (r"\\server\share\svc.exe", None),
+            (r"%ProgramFiles%\x\svc.exe", None),
+        ] {
+            assert_eq!(image_volume_path(image).as_deref(), want, "{image}");
+        }
     }
 
     #[test]

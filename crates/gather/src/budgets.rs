@@ -33,6 +33,9 @@ pub const MAX_TASK_BYTES_TOTAL: u64 = 4 << 20;
 /// Most subkeys looked at under one registry key walked by the audit (`Uninstall`, `Services`,
 /// `Image File Execution Options`, `ProfileList`) and most values of one `Run` key.
 pub const MAX_AUDIT_SUBKEYS: usize = 4096;
+/// Most service and driver image files the audit looks up on the Windows volume (one
+/// directory-index lookup each; a real SYSTEM hive has about 700 services).
+pub const MAX_IMAGE_LOOKUPS: usize = 2048;
 /// Most bytes of the end of each Panther log read: the last run is at the end, and one run
 /// logs tens of KiB.
 pub const MAX_PANTHER_TAIL_BYTES: u64 = 256 * 1024;

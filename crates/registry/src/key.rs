@@ -300,6 +300,13 @@ impl Key {
     /// nodes). Hints are trusted only where they are exact: for an ASCII `name` (whose `lh` hash
     /// and `lf` prefix do not depend on upcase tables), and when the hint is present (not zero).
     /// Otherwise every entry is read and compared by name.
+    ///
+    /// Not a binary search, although `lf`/`lh` lists are sorted (issue 12 asked for one): the
+    /// list cell is read whole either way, and the hint filter then reads one key node for a
+    /// hit and none for a miss, where a binary search reads log2(n) nodes, and trusts an order
+    /// (Windows' upcase collation) that a third-party or crafted hive need not keep — a wrong
+    /// turn would miss a key and change a verdict. Work stays linear in the list's bytes and
+    /// under the hive's work budget.
     pub fn subkey(&self, name: &str) -> Result<Option<Key>> {
         let entries = self.subkey_entries()?;
         // Two passes over the entries (no copies): hint matches first, then the entries whose

@@ -8,7 +8,7 @@
 )]
 
 use serde_json::Value;
-use vhdlint_testkit::corpus_file;
+use vhdlint_testkit::{corpus_file, corpus_file_scoped};
 
 use crate::vhdlint;
 
@@ -79,7 +79,7 @@ fn ls_lists_the_root_entries_the_manifest_records() {
             &["OneDrive", "OneDriveTemp", "System Volume Information"][..],
         ),
     ] {
-        let Some(path) = corpus_file(rel) else {
+        let Some(path) = corpus_file_scoped(rel) else {
             return;
         };
         let doc = ls(path.to_str().unwrap(), "/");
@@ -94,7 +94,7 @@ fn ls_lists_the_root_entries_the_manifest_records() {
 
 #[test]
 fn cat_reproduces_files_windows_wrote() {
-    let Some(ptrn) = corpus_file("ntfs/ntfs-samples/ntfs-ptrn.raw.gz") else {
+    let Some(ptrn) = corpus_file_scoped("ntfs/ntfs-samples/ntfs-ptrn.raw.gz") else {
         return;
     };
     let out = vhdlint(&["cat", ptrn.to_str().unwrap(), r"C:\os_version.txt"]);

@@ -18,7 +18,8 @@ use vhdlint_filesystems::{
 
 /// A corpus volume: a bare one, or the MBR partition of a disk image.
 fn volume(rel: &str) -> Option<Arc<dyn ReadAt>> {
-    let p = vhdlint_testkit::corpus_file(rel)?;
+    // The open file keeps reading a large cache file the guard removes on return.
+    let p = vhdlint_testkit::corpus_file_scoped(rel)?;
     let disk: Arc<dyn ReadAt> = Arc::new(FileSource::open(&p).unwrap());
     let table = vhdlint_volumes::read_partitions(&disk, 512).unwrap();
     Some(match table.entries.first() {

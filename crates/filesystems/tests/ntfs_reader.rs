@@ -45,7 +45,8 @@ fn cat(fs: &dyn FileSystem, path: &str) -> Vec<u8> {
 
 /// A corpus volume (bare, or the first MBR partition).
 fn corpus_volume(rel: &str) -> Option<Arc<dyn ReadAt>> {
-    let p = vhdlint_testkit::corpus_file(rel)?;
+    // The open file keeps reading a large cache file the guard removes on return.
+    let p = vhdlint_testkit::corpus_file_scoped(rel)?;
     let disk: Arc<dyn ReadAt> = Arc::new(FileSource::open(&p).unwrap());
     let table = vhdlint_volumes::read_partitions(&disk, 512).unwrap();
     Some(match table.entries.first() {

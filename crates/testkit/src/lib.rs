@@ -69,6 +69,84 @@ pub fn corpus_file(rel: &str) -> Option<PathBuf> {
     ))
 }
 
+/// Decompressed corpus files at least this large are removed from the cache when the last
+/// [`CorpusFile`] naming them in this process is dropped: `ntfs-ptrn.raw` is a 1 GiB disk that
+/// Windows filled with a pattern (no zero blocks to leave as holes), and a CI runner's disk
+/// should not keep it after the tests that read it (issue 13: 2 GiB of `target/` plus caches).
+pub const LARGE_CACHE_FILE: u64 = 128 << 20;
+
+/// Users of each large cached corpus file in this process; its lock also serialises their
+/// decompression and removal.
+static LARGE_USERS: std::sync::Mutex<Vec<(PathBuf, usize)>> = std::sync::Mutex::new(Vec::new());
+
+/// A corpus file ready to read (see [`corpus_file_scoped`]); derefs to its path.
+#[derive(Debug)]
+pub struct CorpusFile {
+    path: PathBuf,
+    large: bool,
+}
+
+impl std::ops::Deref for CorpusFile {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for CorpusFile {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for CorpusFile {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.path.as_os_str()
+    }
+}
+
+impl Drop for CorpusFile {
+    fn drop(&mut self) {
+        if !self.large {
+            return;
+        }
+        let mut users = LARGE_USERS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(i) = users.iter().position(|(p, _)| *p == self.path) {
+            let count = users.get_mut(i).map(|(_, n)| {
+                *n -= 1;
+                *n
+            });
+            if count == Some(0) {
+                users.swap_remove(i);
+                // An open handle (a mapped volume) keeps reading the unlinked file.
+                let _ = std::fs::remove_file(&self.path);
+            }
+        }
+    }
+}
+
+/// [`corpus_file`] for a file that may be large: the same path, held by a [`CorpusFile`]; a
+/// cached file of [`LARGE_CACHE_FILE`] or more is removed once no `CorpusFile` names it (and
+/// decompressed again by the next caller).
+pub fn corpus_file_scoped(rel: &str) -> Option<CorpusFile> {
+    let mut users = LARGE_USERS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let path = corpus_file(rel)?;
+    // Only a decompressed copy in the cache is ever removed, never a corpus file.
+    let cached = path.starts_with(target_dir().join("corpus-cache"));
+    let large = cached && std::fs::metadata(&path).is_ok_and(|m| m.len() >= LARGE_CACHE_FILE);
+    if large {
+        match users.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, n)) => *n += 1,
+            None => users.push((path.clone(), 1)),
+        }
+    }
+    Some(CorpusFile { path, large })
+}
+
 /// Path of a committed fixture `testdata/<rel>`, decompressed into the cache when compressed.
 pub fn testdata_file(rel: &str) -> PathBuf {
     let src = workspace_root().join("testdata").join(rel);

@@ -197,7 +197,7 @@ fn corpus_gpt_512_0p() {
 
 #[test]
 fn corpus_ntfs_ptrn_mbr() {
-    let Some(p) = vhdlint_testkit::corpus_file("ntfs/ntfs-samples/ntfs-ptrn.raw.gz") else {
+    let Some(p) = vhdlint_testkit::corpus_file_scoped("ntfs/ntfs-samples/ntfs-ptrn.raw.gz") else {
         return;
     };
     let t = read_file(&p, 512);

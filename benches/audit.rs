@@ -11,12 +11,13 @@ use std::path::PathBuf;
 use vhdlint::{audit, Options};
 use vhdlint_policy::{AuditOptions, Date, Profile};
 
-const IMAGES: [&str; 5] = [
+const IMAGES: [&str; 6] = [
     "images/gold.vhdx.xz",
     "images/audit-secrets.vhdx.xz",
     "images/audit-accounts.vhdx.xz",
     "images/audit-posture.vhdx.xz",
     "images/audit-lsa.vhdx.xz",
+    "images/audit-domain-cache.vhdx.xz",
 ];
 
 fn options() -> (Options, AuditOptions) {

@@ -156,6 +156,11 @@ const SMALL_READ: usize = 64;
 
 impl Budgeted {
     fn read_through_block(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        // In bounds from here on: `start <= offset < len` for a non-empty read.
+        vhdlint_container::read::check_bounds(offset, buf.len(), self.inner.len())?;
+        if buf.is_empty() {
+            return Ok(());
+        }
         let start = offset - offset % BLOCK;
         let end = offset + buf.len() as u64;
         if buf.len() > SMALL_READ || end > start + BLOCK {

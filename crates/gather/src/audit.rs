@@ -1216,11 +1216,11 @@ pub fn image_volume_path(image: &str) -> Option<String> {
     let lower = p.to_ascii_lowercase();
     let rest = if let Some(r) = ["\\systemroot\\", "%systemroot%\\", "%windir%\\"]
         .iter()
-        .find_map(|pre| lower.strip_prefix(pre).map(|_| &p[pre.len()..]))
+        .find_map(|pre| lower.strip_prefix(pre).and(p.get(pre.len()..)))
     {
         format!(r"\Windows\{r}")
-    } else if lower.starts_with(r"c:\") {
-        format!(r"\{}", &p[3..])
+    } else if let Some(r) = lower.strip_prefix(r"c:\").and(p.get(3..)) {
+        format!(r"\{r}")
     } else if lower.starts_with(r"system32\") || lower.starts_with(r"syswow64\") {
         format!(r"\Windows\{p}")
     } else {
@@ -1356,6 +1356,7 @@ fn system_autoruns(
     problems: &mut Vec<Problem>,
 ) {
     let mut lookups = 0usize;
+    let mut capped = false;
     let services = format!(r"{cs}\Services");
     if let Some(key) = sys.key(&services, problems) {
         let subs = sys.subkeys(&key, &services, problems);
@@ -1373,6 +1374,7 @@ fn system_autoruns(
                 continue;
             }
             // Autoruns' "file not found": the image the service would start is not there.
+            // Bounded: MAX_IMAGE_LOOKUPS lookups of at most MAX_PATH_DEPTH components each.
             let missing = match image_volume_path(&image) {
                 Some(p) if lookups < MAX_IMAGE_LOOKUPS => {
                     lookups += 1;
@@ -1383,12 +1385,7 @@ fn system_autoruns(
                     }
                 }
                 Some(_) => {
-                    if lookups == MAX_IMAGE_LOOKUPS {
-                        lookups += 1;
-                        a.caps_hit.push(format!(
-                            "SYSTEM\\{services}: image files of the first {MAX_IMAGE_LOOKUPS} services looked up"
-                        ));
-                    }
+                    capped = true;
                     None
                 }
                 None => None,
@@ -1397,11 +1394,18 @@ fn system_autoruns(
             if standard && missing != Some(true) {
                 continue;
             }
-            let ev = Evidence::registry("SYSTEM", &path, "ImagePath", Some(image.clone()));
-            push_autorun(a, "service", sub.name(), image, !standard, ev);
+            // A service's command line can carry a credential like any autostart entry's.
+            let shown = shown_command(&image);
+            let ev = Evidence::registry("SYSTEM", &path, "ImagePath", Some(shown.clone()));
+            push_autorun(a, "service", sub.name(), shown, !standard, ev);
             if let Some(last) = a.autoruns.last_mut() {
                 last.image_missing = missing;
             }
+        }
+        if capped {
+            a.caps_hit.push(format!(
+                "SYSTEM\\{services}: image files of the first {MAX_IMAGE_LOOKUPS} services looked up"
+            ));
         }
     }
     let appcert = format!(r"{cs}\Control\Session Manager\AppCertDlls");
@@ -1565,6 +1569,12 @@ mod command_tests {
             (r"D:\tools\svc.exe", None),
             (r"\\server\share\svc.exe", None),
             (r"%ProgramFiles%\x\svc.exe", None),
+            // Not ASCII: no panic, and the path keeps its characters.
+            (
+                r"C:\Überwachung\dienst.exe",
+                Some(r"\Überwachung\dienst.exe"),
+            ),
+            (r"é\x.exe", None),
         ] {
             assert_eq!(image_volume_path(image).as_deref(), want, "{image}");
         }
